@@ -1,0 +1,42 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+CONFIG ?=
+PYTEST_ARGS ?=
+
+.PHONY: install run test lint typecheck pytest bench fuzz soak clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## install: create .venv in the checkout and install the package with its test extras
+install: $(STAMP)
+
+## run: serve the embedded demo (synthetic camera, SQLite and media under ./data), or CONFIG=path
+run: install
+	$(BIN)/frigate-media serve $(if $(CONFIG),--config $(CONFIG),)
+
+## test: lint, types and the whole test suite (what CI runs)
+test: lint typecheck pytest
+
+lint: install
+	$(BIN)/ruff check frigate_media tests benchmarks
+	$(BIN)/ruff format --check frigate_media tests benchmarks
+
+typecheck: install
+	$(BIN)/mypy frigate_media
+
+pytest: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## bench: start the server on a generated dataset, run every scenario, write benchmarks/results/
+bench: install
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) data .mypy_cache .pytest_cache .ruff_cache

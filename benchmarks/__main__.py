@@ -1,0 +1,3 @@
+"""Entry point of `make bench`."""
+
+raise SystemExit("benchmarks are not written yet (issue 9)")

@@ -1,0 +1,52 @@
+"""Each request dependency declared once as an Annotated alias, used everywhere by that name."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+
+from frigate_media.auth.identity import Identity
+from frigate_media.config import CameraConfig
+from frigate_media.context import AppContext
+
+
+def get_context(request: Request) -> AppContext:
+    context: AppContext = request.app.state.context
+    return context
+
+
+ContextDep = Annotated[AppContext, Depends(get_context)]
+
+
+def get_identity(request: Request, context: ContextDep) -> Identity:
+    """Resolve the requester once per request (401 when auth is on and none is given)."""
+    cached = getattr(request.state, "identity", None)
+    if isinstance(cached, Identity):
+        return cached
+    identity = context.auth.identify(request.headers, request.cookies)
+    request.state.identity = identity
+    return identity
+
+
+IdentityDep = Annotated[Identity, Depends(get_identity)]
+
+
+def allowed_camera_name(
+    identity: IdentityDep,
+    camera_name: Annotated[str, Path(description="A camera name from the config")],
+) -> str:
+    """The `{camera_name}` path value after the access check (403 for a camera not allowed)."""
+    identity.require_camera(camera_name)
+    return camera_name
+
+
+CameraNameDep = Annotated[str, Depends(allowed_camera_name)]
+
+
+def allowed_camera(context: ContextDep, camera_name: CameraNameDep) -> CameraConfig:
+    """The configured camera of `{camera_name}`: 403 if not allowed, then 404 if unknown."""
+    return context.camera(camera_name)
+
+
+CameraDep = Annotated[CameraConfig, Depends(allowed_camera)]

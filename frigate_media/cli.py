@@ -1,0 +1,133 @@
+"""The `frigate-media` command: serve, index and user management."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import secrets
+import sys
+from collections.abc import Callable, Sequence
+
+from frigate_media import __version__
+from frigate_media.config import FrigateConfig, demo_config, load_config
+from frigate_media.errors import ConfigError, MediaError
+
+EXIT_CONFIG = 2
+DEMO_DATA_DIR = "data"
+
+# Extra subcommands register here: name -> (configure parser, run(args, config) -> exit code).
+SubcommandRunner = Callable[[argparse.Namespace, FrigateConfig], int]
+EXTRA_COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], SubcommandRunner]] = {}
+
+
+def _config_from(args: argparse.Namespace) -> tuple[FrigateConfig, str]:
+    if args.config:
+        return load_config(args.config), args.config
+    return demo_config(DEMO_DATA_DIR), f"embedded demo (data under ./{DEMO_DATA_DIR})"
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from frigate_media.app import create_app
+
+    config, source = _config_from(args)
+    if args.host:
+        config.server.host = args.host
+    if args.port:
+        config.server.port = args.port
+    app = create_app(config)
+    host, port = config.server.host, config.server.port
+    shown_host = f"[{host}]" if ":" in host else host
+    print(f"frigate-media {__version__} using {source}", flush=True)
+    print(
+        f"cameras: {', '.join(config.cameras) or '(none)'}; database: {config.database.path}; "
+        f"media: {config.paths.media}; cache: {config.paths.cache}",
+        flush=True,
+    )
+    print(f"serving on http://{shown_host}:{port}{config.server.api_prefix}/version", flush=True)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level=args.log_level,
+        access_log=False,
+        http="httptools",
+        loop="auto",
+        timeout_graceful_shutdown=5,
+    )
+    return 0
+
+
+def _user_add(args: argparse.Namespace) -> int:
+    from frigate_media.services.accounts import add_user
+    from frigate_media.storage.db import open_database
+
+    config, _ = _config_from(args)
+    if args.role not in config.role_names():
+        raise ConfigError(f"--role: unknown role '{args.role}' (known: {config.role_names()})")
+    password = args.password
+    generated = False
+    if password is None:
+        if sys.stdin.isatty():
+            password = getpass.getpass(f"Password for {args.name}: ")
+        else:
+            password, generated = secrets.token_urlsafe(12), True
+    open_database(config.database.path)
+    add_user(args.name, password, args.role)
+    print(f"user {args.name} saved with role {args.role}")
+    if generated:
+        print(f"generated password: {password}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="frigate-media", description=__doc__)
+    parser.add_argument("--version", action="version", version=__version__)
+    parser.add_argument(
+        "--log-level", default="info", choices=["debug", "info", "warning", "error"]
+    )
+    commands = parser.add_subparsers(dest="command")
+
+    serve = commands.add_parser("serve", help="serve the media API (the demo without --config)")
+    serve.add_argument("--config", help="Frigate config.yml (default: the embedded demo)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(handler=_serve)
+
+    user = commands.add_parser("user", help="manage users in Frigate's user table")
+    user_commands = user.add_subparsers(dest="user_command", required=True)
+    add = user_commands.add_parser("add", help="create or replace a user")
+    add.add_argument("name")
+    add.add_argument("--role", default="viewer")
+    add.add_argument("--password", help="(default: prompt, or generate when not a terminal)")
+    add.add_argument("--config")
+    add.set_defaults(handler=_user_add)
+
+    for name, (configure, runner) in EXTRA_COMMANDS.items():
+        sub = commands.add_parser(name)
+        sub.add_argument("--config")
+        configure(sub)
+        sub.set_defaults(handler=lambda a, run=runner: run(a, _config_from(a)[0]))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        args = parser.parse_args(["serve", *(argv or sys.argv[1:])])
+        handler = args.handler
+    try:
+        return int(handler(args))
+    except ConfigError as error:
+        print(f"frigate-media: config error: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    except MediaError as error:
+        print(f"frigate-media: {error.message}", file=sys.stderr)
+        return 1

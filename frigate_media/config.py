@@ -1,0 +1,374 @@
+"""Pydantic models for the parts of Frigate's YAML config the media API uses, plus our extensions.
+
+Unknown keys (mqtt, detectors, objects, go2rtc, review, genai, ...) are ignored so a real
+Frigate `config.yml` loads unchanged. Two keys are ours: `paths` and `server`; `limits`
+holds the bounds of expensive work.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from frigate_media.errors import ConfigError
+
+CAMERA_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_-]+$")
+ROLE_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_]+$")
+ENV_PATTERN = re.compile(r"\{(FRIGATE_[A-Za-z0-9_]+)\}")
+
+# Top-level URL segments our routes own; a camera with one of these names would be shadowed.
+RESERVED_CAMERA_NAMES = frozenset(
+    {
+        "events",
+        "review",
+        "preview",
+        "vod",
+        "version",
+        "login",
+        "logout",
+        "recordings",
+        "clips",
+        "exports",
+        "config",
+        "stats",
+        "profile",
+    }
+)
+BUILTIN_ROLES = ("admin", "viewer")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class DatabaseConfig(_Model):
+    path: str = "/config/frigate.db"
+
+
+InputRole = Literal["detect", "record", "audio"]
+
+
+class InputConfig(_Model):
+    path: str
+    input_args: str | list[str] | None = None
+    roles: list[InputRole] = Field(default_factory=lambda: list[InputRole](["detect"]))
+
+
+class OutputArgsConfig(_Model):
+    detect: str | list[str] | None = None
+    record: str | list[str] | None = None
+
+
+class CameraFfmpegConfig(_Model):
+    inputs: list[InputConfig] = Field(default_factory=list)
+    input_args: str | list[str] | None = None
+    global_args: str | list[str] | None = None
+    output_args: OutputArgsConfig = Field(default_factory=OutputArgsConfig)
+    retry_interval: float = Field(default=10.0, gt=0)
+
+
+class DetectConfig(_Model):
+    enabled: bool = True
+    width: int | None = Field(default=None, gt=0)
+    height: int | None = Field(default=None, gt=0)
+    fps: int = Field(default=5, gt=0)
+
+
+class RetainConfig(_Model):
+    days: float = Field(default=0, ge=0)
+
+
+class RecordConfig(_Model):
+    enabled: bool = False
+    retain: RetainConfig = Field(default_factory=RetainConfig)
+
+
+class SnapshotsConfig(_Model):
+    enabled: bool = False
+    clean_copy: bool = True
+    timestamp: bool = False
+    bounding_box: bool = True
+    crop: bool = False
+    height: int | None = Field(default=None, gt=0)
+    quality: int = Field(default=70, ge=0, le=100)
+
+
+class MotionConfig(_Model):
+    mask: str | list[str] | None = None
+
+
+class ZoneConfig(_Model):
+    coordinates: str | list[str]
+    color: tuple[int, int, int] | None = None
+
+
+class ColorConfig(_Model):
+    red: int = Field(default=255, ge=0, le=255)
+    green: int = Field(default=255, ge=0, le=255)
+    blue: int = Field(default=255, ge=0, le=255)
+
+
+class TimestampStyleConfig(_Model):
+    position: Literal["tl", "tr", "bl", "br"] = "tl"
+    format: str = "%m/%d/%Y %H:%M:%S"
+    color: ColorConfig = Field(default_factory=ColorConfig)
+    thickness: int = Field(default=2, gt=0)
+    effect: Literal["solid", "shadow"] | None = None
+
+
+class AutotrackingConfig(_Model):
+    enabled: bool = False
+    zooming: str = "disabled"
+
+
+class OnvifConfig(_Model):
+    host: str = ""
+    port: int = 8000
+    user: str | None = None
+    password: str | None = None
+    tls_insecure: bool = False
+    autotracking: AutotrackingConfig = Field(default_factory=AutotrackingConfig)
+
+
+class CameraConfig(_Model):
+    name: str = ""
+    enabled: bool = True
+    ffmpeg: CameraFfmpegConfig = Field(default_factory=CameraFfmpegConfig)
+    detect: DetectConfig = Field(default_factory=DetectConfig)
+    record: RecordConfig = Field(default_factory=RecordConfig)
+    snapshots: SnapshotsConfig = Field(default_factory=SnapshotsConfig)
+    motion: MotionConfig = Field(default_factory=MotionConfig)
+    zones: dict[str, ZoneConfig] = Field(default_factory=dict)
+    timestamp_style: TimestampStyleConfig = Field(default_factory=TimestampStyleConfig)
+    onvif: OnvifConfig = Field(default_factory=OnvifConfig)
+
+    def input_with_role(self, role: str) -> InputConfig | None:
+        """The first ffmpeg input that carries `role`, if any."""
+        return next((i for i in self.ffmpeg.inputs if role in i.roles), None)
+
+
+class GlobalFfmpegConfig(_Model):
+    path: str = "default"
+    global_args: str | list[str] | None = None
+    input_args: str | list[str] | None = None
+    output_args: OutputArgsConfig = Field(default_factory=OutputArgsConfig)
+    retry_interval: float | None = Field(default=None, gt=0)
+
+
+class BirdseyeConfig(_Model):
+    enabled: bool = True
+    restream: bool = False
+    width: int = Field(default=1280, gt=0)
+    height: int = Field(default=720, gt=0)
+    quality: int = Field(default=8, ge=1, le=31)
+    mode: str = "objects"
+
+
+class AuthConfig(_Model):
+    enabled: bool = True
+    cookie_name: str = "frigate_token"
+    cookie_secure: bool = False
+    session_length: int = Field(default=86400, gt=0)
+    refresh_time: int = Field(default=1800, gt=0)
+    roles: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class HeaderMappingConfig(_Model):
+    user: str | None = None
+    role: str | None = None
+    role_map: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class ProxyConfig(_Model):
+    header_map: HeaderMappingConfig = Field(default_factory=HeaderMappingConfig)
+    default_role: str = "viewer"
+    separator: str = ","
+    auth_secret: str | None = None
+
+
+class ModelConfig(_Model):
+    colormap: dict[str, tuple[int, int, int]] = Field(default_factory=dict)
+
+
+class PathsConfig(_Model):
+    """Our extension: where Frigate's media and cache directories live."""
+
+    media: str = "/media/frigate"
+    cache: str = "/tmp/cache"
+
+
+class ServerConfig(_Model):
+    """Our extension: where the HTTP server listens and the prefix of the API routes."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=5000, gt=0, lt=65536)
+    api_prefix: str = "/api"
+    behind_frigate_nginx: bool = False
+
+    @field_validator("api_prefix")
+    @classmethod
+    def _normalise_prefix(cls, value: str) -> str:
+        value = value.strip()
+        if value in ("", "/"):
+            return ""
+        if not value.startswith("/"):
+            value = "/" + value
+        return value.rstrip("/")
+
+
+class LimitsConfig(_Model):
+    """Our extension: bounds on expensive work."""
+
+    ffmpeg_jobs: int = Field(default=4, gt=0)
+    ffmpeg_queue_wait: float = Field(default=5.0, ge=0)
+    ffmpeg_timeout: float = Field(default=120.0, gt=0)
+    clip_max_seconds: float = Field(default=86400.0, gt=0)
+    gif_max_seconds: float = Field(default=3600.0, gt=0)
+    preview_mp4_max_seconds: float = Field(default=86400.0, gt=0)
+
+
+class FrigateConfig(_Model):
+    """The whole configuration: the Frigate keys we honour plus `paths`, `server`, `limits`."""
+
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    ffmpeg: GlobalFfmpegConfig = Field(default_factory=GlobalFfmpegConfig)
+    cameras: dict[str, CameraConfig] = Field(default_factory=dict)
+    birdseye: BirdseyeConfig = Field(default_factory=BirdseyeConfig)
+    auth: AuthConfig = Field(default_factory=AuthConfig)
+    proxy: ProxyConfig = Field(default_factory=ProxyConfig)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    paths: PathsConfig = Field(default_factory=PathsConfig)
+    server: ServerConfig = Field(default_factory=ServerConfig)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+
+    @field_validator("cameras", mode="before")
+    @classmethod
+    def _cameras_may_be_null(cls, value: Any) -> Any:
+        return {} if value is None else value
+
+    @model_validator(mode="after")
+    def _check_names_and_roles(self) -> FrigateConfig:
+        for name, camera in self.cameras.items():
+            if not CAMERA_NAME_PATTERN.match(name):
+                raise ValueError(f"cameras.{name}: camera names must match ^[a-zA-Z0-9_-]+$")
+            if name.lower() in RESERVED_CAMERA_NAMES or name == "birdseye":
+                raise ValueError(f"cameras.{name}: this name is reserved by the API's routes")
+            camera.name = name
+            inherits = "retry_interval" not in camera.ffmpeg.model_fields_set
+            if inherits and self.ffmpeg.retry_interval is not None:
+                camera.ffmpeg.retry_interval = self.ffmpeg.retry_interval
+        for role, cameras in self.auth.roles.items():
+            if role in BUILTIN_ROLES:
+                continue
+            if not ROLE_NAME_PATTERN.match(role):
+                raise ValueError(f"auth.roles.{role}: role names must match ^[A-Za-z0-9_]+$")
+            if not cameras:
+                raise ValueError(f"auth.roles.{role}: a custom role must list cameras")
+            for camera_name in cameras:
+                if camera_name not in self.cameras:
+                    raise ValueError(f"auth.roles.{role}: unknown camera '{camera_name}'")
+        return self
+
+    def role_names(self) -> list[str]:
+        """Every role this config knows: the built-ins and the custom ones."""
+        return list(dict.fromkeys([*BUILTIN_ROLES, *self.auth.roles]))
+
+    def cameras_for_role(self, role: str) -> frozenset[str] | None:
+        """Cameras a role may see: None means all of them; an unknown role sees none."""
+        if role in BUILTIN_ROLES:
+            return None
+        cameras = self.auth.roles.get(role)
+        if cameras is None:
+            return frozenset()
+        return frozenset(cameras)
+
+
+def substitute_env(value: Any, environ: Mapping[str, str] | None = None) -> Any:
+    """Replace `{FRIGATE_*}` placeholders in every string of the raw YAML tree."""
+    env = os.environ if environ is None else environ
+    if isinstance(value, str):
+
+        def _replace(match: re.Match[str]) -> str:
+            key = match.group(1)
+            if key not in env:
+                raise ConfigError(f"environment variable {key} is not set")
+            return env[key]
+
+        return ENV_PATTERN.sub(_replace, value)
+    if isinstance(value, dict):
+        return {k: substitute_env(v, env) for k, v in value.items()}
+    if isinstance(value, list):
+        return [substitute_env(v, env) for v in value]
+    return value
+
+
+def _describe_error(error: ValidationError) -> str:
+    first = error.errors()[0]
+    location = ".".join(str(part) for part in first["loc"])
+    message = first["msg"].removeprefix("Value error, ")
+    return f"{location}: {message}" if location else message
+
+
+def parse_config(raw: Any) -> FrigateConfig:
+    """Validate a raw YAML tree; a bad value raises ConfigError naming the key."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError("the config file must hold a mapping at the top level")
+    try:
+        return FrigateConfig.model_validate(substitute_env(raw))
+    except ValidationError as error:
+        raise ConfigError(_describe_error(error)) from None
+
+
+def load_config(path: str | Path) -> FrigateConfig:
+    """Read and validate a Frigate YAML (or JSON) config file."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"cannot read config {path}: {error.strerror}") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ConfigError(f"config {path} is not valid YAML: {error}") from None
+    return parse_config(raw)
+
+
+def demo_config(data_dir: str | Path = "data") -> FrigateConfig:
+    """The embedded demo: one synthetic camera `demo`, recorded, with all data under `data_dir`."""
+    base = Path(data_dir).resolve()
+    return parse_config(
+        {
+            "database": {"path": str(base / "frigate.db")},
+            "paths": {"media": str(base / "media"), "cache": str(base / "cache")},
+            "auth": {"enabled": False},
+            "server": {"host": "127.0.0.1", "port": 5000},
+            "cameras": {
+                "demo": {
+                    "ffmpeg": {
+                        "inputs": [
+                            {
+                                "path": "testsrc2=size=1280x720:rate=5",
+                                "input_args": "-re -f lavfi",
+                                "roles": ["detect", "record"],
+                            }
+                        ],
+                        "output_args": {
+                            "record": "-c:v libx264 -preset ultrafast -tune zerolatency "
+                            "-g 5 -keyint_min 5 -sc_threshold 0 -pix_fmt yuv420p"
+                        },
+                        "retry_interval": 10,
+                    },
+                    "detect": {"enabled": True, "width": 1280, "height": 720, "fps": 5},
+                    "record": {"enabled": True, "retain": {"days": 1}},
+                    "snapshots": {"enabled": True},
+                }
+            },
+        }
+    )

@@ -1,0 +1,83 @@
+"""The one error type of frigate-media and its kinds, each mapped to an HTTP status.
+
+    MediaError                 (500) base: every failure the API reports on purpose
+    ├── BadRequest             (400) malformed or out-of-range input
+    ├── Unauthorized           (401) no identity, or a bad or expired token
+    ├── Forbidden              (403) the identity may not see this camera or route
+    ├── NotFound               (404) camera, event, recording or file does not exist
+    ├── Unprocessable          (422) a parameter failed validation
+    ├── UpstreamFailed         (502) ffmpeg, a camera or a remote service failed
+    ├── Busy                   (503) a bounded resource is full; carries Retry-After
+    └── Timeout                (504) work did not finish in its time budget
+
+One handler in `api.errors` renders every kind as {"success": false, "message": ...}.
+"""
+
+from __future__ import annotations
+
+
+class MediaError(Exception):
+    """A failure reported to the client with a status code and a message."""
+
+    status_code = 500
+
+    def __init__(self, message: str, *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.headers = headers or {}
+
+
+class BadRequest(MediaError):
+    """The request is malformed or asks for something out of range."""
+
+    status_code = 400
+
+
+class Unauthorized(MediaError):
+    """No identity was presented, or the token is bad or expired."""
+
+    status_code = 401
+
+
+class Forbidden(MediaError):
+    """The identity is known but may not see this camera or route."""
+
+    status_code = 403
+
+
+class NotFound(MediaError):
+    """The camera, row or file the request names does not exist."""
+
+    status_code = 404
+
+
+class Unprocessable(MediaError):
+    """A parameter failed validation."""
+
+    status_code = 422
+
+
+class UpstreamFailed(MediaError):
+    """ffmpeg, a camera or a remote service failed while serving the request."""
+
+    status_code = 502
+
+
+class Busy(MediaError):
+    """A bounded resource is full; the client should retry later."""
+
+    status_code = 503
+
+    def __init__(self, message: str, *, retry_after: int = 2) -> None:
+        super().__init__(message, headers={"Retry-After": str(retry_after)})
+        self.retry_after = retry_after
+
+
+class Timeout(MediaError):
+    """Work did not finish within its time budget."""
+
+    status_code = 504
+
+
+class ConfigError(Exception):
+    """The configuration or database cannot be used; the CLI exits with status 2."""

@@ -1,0 +1,1 @@
+"""ffmpeg as a subprocess: binary resolution, one async runner, and in-process probing."""

@@ -1,0 +1,1 @@
+"""Frigate's SQLite schema as peewee models, the database opener and the media paths."""

@@ -1,0 +1,142 @@
+"""Config loading: Frigate's YAML with unknown keys, our extensions, and exit-2 validation."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from frigate_media.config import demo_config, load_config, parse_config
+from frigate_media.errors import ConfigError
+
+REAL_FRIGATE_CONFIG = """
+mqtt:
+  enabled: true
+  host: mqtt.local
+  user: '{FRIGATE_MQTT_USER}'
+detectors:
+  coral: {type: edgetpu, device: usb}
+objects:
+  track: [person, car]
+go2rtc:
+  streams:
+    front: [rtsp://user:pass@10.0.0.2/stream]
+review:
+  alerts: {labels: [person]}
+genai: {enabled: false}
+database: {path: /config/frigate.db}
+ffmpeg:
+  path: default
+  hwaccel_args: preset-vaapi
+  retry_interval: 15
+auth:
+  enabled: true
+  roles:
+    porch: [front]
+proxy:
+  header_map: {user: x-forwarded-user, role: x-forwarded-role}
+  default_role: viewer
+model:
+  colormap: {person: [255, 0, 0]}
+birdseye: {enabled: true, restream: true, width: 1280, height: 720}
+cameras:
+  front:
+    ffmpeg:
+      inputs:
+        - path: rtsp://{FRIGATE_RTSP_USER}@10.0.0.2/main
+          roles: [record]
+        - path: rtsp://10.0.0.2/sub
+          input_args: preset-rtsp-restream
+          roles: [detect]
+    detect: {width: 1280, height: 720, fps: 5}
+    record: {enabled: true, retain: {days: 7, mode: motion}, alerts: {retain: {days: 30}}}
+    snapshots: {enabled: true, bounding_box: true, retain: {default: 10}}
+    motion: {mask: ["0,0,100,0,100,100,0,100"], threshold: 30}
+    zones:
+      yard: {coordinates: "0,0,200,0,200,200", objects: [person]}
+    timestamp_style: {position: tr, format: "%Y-%m-%d %H:%M:%S", effect: solid}
+    onvif: {host: 10.0.0.2, port: 80, user: admin, password: secret}
+    objects: {track: [person]}
+    review: {alerts: {required_zones: [yard]}}
+"""
+
+
+def test_a_real_frigate_config_with_unused_keys_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FRIGATE_MQTT_USER", "mqttuser")
+    monkeypatch.setenv("FRIGATE_RTSP_USER", "cam:pw")
+    path = tmp_path / "config.yml"
+    path.write_text(REAL_FRIGATE_CONFIG)
+    config = load_config(path)
+    front = config.cameras["front"]
+    assert front.ffmpeg.inputs[0].path == "rtsp://cam:pw@10.0.0.2/main"
+    assert front.input_with_role("detect") is front.ffmpeg.inputs[1]
+    assert front.ffmpeg.retry_interval == 15
+    assert front.record.retain.days == 7
+    assert front.timestamp_style.position == "tr"
+    assert config.cameras_for_role("porch") == frozenset({"front"})
+    assert config.cameras_for_role("viewer") is None
+    assert config.server.api_prefix == "/api"
+    assert config.paths.media == "/media/frigate"
+
+
+def test_a_missing_frigate_env_variable_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="FRIGATE_NOPE"):
+        parse_config({"cameras": {"a": {"ffmpeg": {"inputs": [{"path": "{FRIGATE_NOPE}"}]}}}})
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ({"cameras": {"front door": {}}}, "cameras.front door"),
+        ({"cameras": {"a/../b": {}}}, "cameras.a/../b"),
+        ({"cameras": {"a": {"detect": {"width": 0}}}}, "cameras.a.detect.width"),
+        ({"cameras": {"a": {"detect": {"height": -5}}}}, "cameras.a.detect.height"),
+        ({"cameras": {"a": {}}, "auth": {"roles": {"limited": ["b"]}}}, "auth.roles.limited"),
+        ({"cameras": {"events": {}}}, "cameras.events"),
+        ({"server": {"port": 0}}, "server.port"),
+    ],
+)
+def test_invalid_values_name_the_key(raw: dict[str, object], key: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(raw)
+    assert str(caught.value).startswith(key)
+
+
+def test_api_prefix_is_normalised() -> None:
+    assert parse_config({"server": {"api_prefix": ""}}).server.api_prefix == ""
+    assert parse_config({"server": {"api_prefix": "media/"}}).server.api_prefix == "/media"
+
+
+def test_the_demo_config_records_a_synthetic_camera(tmp_path: Path) -> None:
+    config = demo_config(tmp_path)
+    demo = config.cameras["demo"]
+    assert demo.record.enabled
+    assert demo.input_with_role("detect") is not None
+    assert config.database.path == str(tmp_path / "frigate.db")
+
+
+def test_serve_with_an_invalid_config_exits_2_with_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "config.yml"
+    path.write_text("cameras:\n  'bad name':\n    enabled: true\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "frigate_media", "serve", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "cameras.bad name" in lines[0]
+
+
+def test_the_shipped_example_and_demo_configs_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    root = Path(__file__).resolve().parent.parent / "config"
+    for name in ("FRIGATE_RTSP_USER", "FRIGATE_RTSP_PASSWORD", "FRIGATE_ONVIF_PASSWORD"):
+        monkeypatch.setenv(name, "x")
+    assert "front" in load_config(root / "example.yml").cameras
+    assert load_config(root / "demo.yml").cameras["demo"].record.enabled
