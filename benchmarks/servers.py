@@ -1,0 +1,194 @@
+"""Start and stop the servers under test (frigate-media, the reference) and read their footprint."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from benchmarks.dataset import Dataset
+from benchmarks.http import HttpError
+from benchmarks.http import get_once as _get_once
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+LIVE_SOURCE = "testsrc2=size=1280x720:rate=5"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    """A server subprocess listening on 127.0.0.1:port."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    port: int
+    log: Path
+    started: float
+
+    @property
+    def address(self) -> tuple[str, int]:
+        return ("127.0.0.1", self.port)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def _wait_ready(server: Server, timeout: float) -> Server:
+    import asyncio
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"{server.name} exited early:\n{server.log.read_text()[-3000:]}")
+        try:
+            response = asyncio.run(_get_once("127.0.0.1", server.port, "/api/version", 2.0))
+            if response.status == 200:
+                return server
+        except HttpError:
+            pass
+        time.sleep(0.2)
+    server.stop()
+    raise RuntimeError(f"{server.name} did not start:\n{server.log.read_text()[-3000:]}")
+
+
+def _spawn(name: str, args: list[str], port: int, log: Path, cwd: Path) -> Server:
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
+    process = subprocess.Popen(
+        args, cwd=cwd, stdout=log.open("wb"), stderr=subprocess.STDOUT, env=env,
+        stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    return Server(name=name, process=process, port=port, log=log, started=time.monotonic())
+
+
+def frigate_media_config(dataset: Dataset, cache: Path, port: int) -> dict[str, Any]:
+    """The dataset's cameras, each fed live by lavfi testsrc2 1280x720 at 5 fps (detect only)."""
+    cameras = {
+        name: {
+            "ffmpeg": {
+                "inputs": [{"path": LIVE_SOURCE, "input_args": "-re -f lavfi", "roles": ["detect"]}]
+            },
+            "detect": {"enabled": True, "width": 1280, "height": 720, "fps": 5},
+            # Never let a retention sweep touch the cached dataset.
+            "record": {"enabled": False, "retain": {"days": 3650}},
+            "snapshots": {"enabled": True},
+        }
+        for name in dataset.spec.cameras
+    }
+    return {
+        "database": {"path": str(dataset.db_path)},
+        "paths": {"media": str(dataset.media), "cache": str(cache)},
+        "auth": {"enabled": False},
+        "server": {"host": "127.0.0.1", "port": port},
+        "cameras": cameras,
+    }
+
+
+def start_frigate_media(dataset: Dataset, workdir: Path, timeout: float = 60.0) -> Server:
+    """`frigate-media serve` on the dataset, with a fresh cache directory."""
+    port = free_port()
+    cache = workdir / "cache"
+    shutil.rmtree(cache, ignore_errors=True)
+    cache.mkdir(parents=True)
+    config = workdir / "config.yml"
+    config.write_text(yaml.safe_dump(frigate_media_config(dataset, cache, port)))
+    args = [sys.executable, "-m", "frigate_media", "--log-level", "warning", "serve"]
+    args += ["--config", str(config)]
+    server = _spawn("frigate-media", args, port, workdir / "frigate-media.log", workdir)
+    return _wait_ready(server, timeout)
+
+
+def start_reference(images: dict[str, Path], workdir: Path, timeout: float = 30.0) -> Server:
+    """The do-nothing server with prepared images."""
+    port = free_port()
+    args = [sys.executable, "-m", "benchmarks.reference", "--port", str(port)]
+    args += ["--jpeg", str(images["jpeg"]), "--webp", str(images["webp"])]
+    args += ["--mjpeg", str(images["mjpeg"])]
+    server = _spawn("reference", args, port, workdir / "reference.log", workdir)
+    return _wait_ready(server, timeout)
+
+
+# ------------------------------------------------------------------------------ footprint
+
+
+def _children(pid: int) -> list[int]:
+    """Every descendant of `pid` (ffmpeg decoders, worker processes), from /proc."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        # The command name may hold spaces or parentheses: the fields start after the last ')'.
+        fields = stat.rsplit(")", 1)[1].split()
+        parents[int(entry)] = int(fields[1])
+    found: list[int] = []
+    frontier = [pid]
+    while frontier:
+        current = frontier.pop()
+        kids = [child for child, parent in parents.items() if parent == current]
+        found.extend(kids)
+        frontier.extend(kids)
+    return found
+
+
+def _rss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _open_files(pid: int) -> int:
+    try:
+        return len(os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return 0
+
+
+def footprint(pid: int) -> dict[str, Any]:
+    """RSS (MiB) and open file descriptors of a process and of all its descendants."""
+    children = _children(pid)
+    child_rss = sum(_rss_kib(child) for child in children)
+    names = []
+    for child in children:
+        try:
+            names.append(Path(f"/proc/{child}/comm").read_text().strip())
+        except OSError:
+            continue
+    return {
+        "server_rss_mib": _rss_kib(pid) / 1024,
+        "children_rss_mib": child_rss / 1024,
+        "total_rss_mib": (_rss_kib(pid) + child_rss) / 1024,
+        "server_fds": _open_files(pid),
+        "children_fds": sum(_open_files(child) for child in children),
+        "children": len(children),
+        "child_names": sorted(set(names)),
+    }
