@@ -96,11 +96,11 @@ async def recording_scenarios(
     return results
 
 
-def footprint_result(server: Server, settings: Settings) -> Result:
+async def footprint_result(server: Server, settings: Settings) -> Result:
     remaining = settings.rss_after - (time.monotonic() - server.started)
     if remaining > 0:
         log(f"waiting {remaining:.0f} s so the server has run {settings.rss_after:.0f} s")
-        time.sleep(remaining)
+        await asyncio.sleep(remaining)
     uptime = time.monotonic() - server.started
     figures = footprint(server.process.pid)
     label = f"{uptime / 60:.1f} min" if uptime >= 60 else f"{uptime:.0f} s"
@@ -211,7 +211,7 @@ async def main_async(settings: Settings, wrk_note: str) -> int:
     }
     meta["dataset"].pop("event_ids", None)
 
-    reference = start_reference(reference_images(DATA / "reference"), workdir)
+    reference = await start_reference(reference_images(DATA / "reference"), workdir)
     try:
         log(f"reference server on port {reference.port}")
         reference_results = await live_scenarios(reference, settings, dataset.spec.cameras)
@@ -219,7 +219,7 @@ async def main_async(settings: Settings, wrk_note: str) -> int:
     finally:
         reference.stop()
 
-    server = start_frigate_media(dataset, workdir)
+    server = await start_frigate_media(dataset, workdir)
     log(f"frigate-media on port {server.port} (log {server.log})")
     try:
         results = await live_scenarios(server, settings, dataset.spec.cameras)
@@ -227,7 +227,7 @@ async def main_async(settings: Settings, wrk_note: str) -> int:
         results += await recording_scenarios(server, settings, dataset, workdir)
         log("overlap query in-process")
         results.append(await asyncio.to_thread(scenarios.overlap_query, dataset, settings))
-        results.append(footprint_result(server, settings))
+        results.append(await footprint_result(server, settings))
     finally:
         server.stop()
 

@@ -251,14 +251,14 @@ async def mjpeg_viewers(
                 data = tail + chunk
                 frames = data.count(BOUNDARY)
                 tail = data[-(len(BOUNDARY) - 1) :]
+                if now >= stop_at:
+                    return
                 if frames and now >= start_counting:
                     counts[number] += frames
                     if last is not None:
                         gaps.append(now - last)
                 if frames:
                     last = now
-                if now >= stop_at:
-                    return
             measure.error("stream ended")
         except (HttpError, OSError, asyncio.IncompleteReadError, ValueError) as error:
             measure.error(type(error).__name__)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import signal
@@ -56,20 +57,18 @@ class Server:
                 self.process.wait()
 
 
-def _wait_ready(server: Server, timeout: float) -> Server:
-    import asyncio
-
+async def _wait_ready(server: Server, timeout: float) -> Server:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(f"{server.name} exited early:\n{server.log.read_text()[-3000:]}")
         try:
-            response = asyncio.run(_get_once("127.0.0.1", server.port, "/api/version", 2.0))
+            response = await _get_once("127.0.0.1", server.port, "/api/version", 2.0)
             if response.status == 200:
                 return server
         except HttpError:
             pass
-        time.sleep(0.2)
+        await asyncio.sleep(0.2)
     server.stop()
     raise RuntimeError(f"{server.name} did not start:\n{server.log.read_text()[-3000:]}")
 
@@ -106,7 +105,7 @@ def frigate_media_config(dataset: Dataset, cache: Path, port: int) -> dict[str, 
     }
 
 
-def start_frigate_media(dataset: Dataset, workdir: Path, timeout: float = 60.0) -> Server:
+async def start_frigate_media(dataset: Dataset, workdir: Path, timeout: float = 60.0) -> Server:
     """`frigate-media serve` on the dataset, with a fresh cache directory."""
     port = free_port()
     cache = workdir / "cache"
@@ -117,17 +116,17 @@ def start_frigate_media(dataset: Dataset, workdir: Path, timeout: float = 60.0) 
     args = [sys.executable, "-m", "frigate_media", "--log-level", "warning", "serve"]
     args += ["--config", str(config)]
     server = _spawn("frigate-media", args, port, workdir / "frigate-media.log", workdir)
-    return _wait_ready(server, timeout)
+    return await _wait_ready(server, timeout)
 
 
-def start_reference(images: dict[str, Path], workdir: Path, timeout: float = 30.0) -> Server:
+async def start_reference(images: dict[str, Path], workdir: Path, timeout: float = 30.0) -> Server:
     """The do-nothing server with prepared images."""
     port = free_port()
     args = [sys.executable, "-m", "benchmarks.reference", "--port", str(port)]
     args += ["--jpeg", str(images["jpeg"]), "--webp", str(images["webp"])]
     args += ["--mjpeg", str(images["mjpeg"])]
     server = _spawn("reference", args, port, workdir / "reference.log", workdir)
-    return _wait_ready(server, timeout)
+    return await _wait_ready(server, timeout)
 
 
 # ------------------------------------------------------------------------------ footprint
