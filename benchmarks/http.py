@@ -45,9 +45,9 @@ class Connection:
     async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         if self._reader is None or self._writer is None or self._writer.is_closing():
             try:
-                self._reader, self._writer = await asyncio.wait_for(
-                    asyncio.open_connection(self.host, self.port), self.timeout
-                )
+                # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancellation.
+                async with asyncio.timeout(self.timeout):
+                    self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
             except (OSError, TimeoutError) as error:
                 raise HttpError(f"connect failed: {error!r}") from None
         return self._reader, self._writer
@@ -67,7 +67,8 @@ class Connection:
         )
         try:
             await writer.drain()
-            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), self.timeout)
+            async with asyncio.timeout(self.timeout):
+                head = await reader.readuntil(b"\r\n\r\n")
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as error:
             await self.close()
             raise HttpError(f"no response: {error!r}") from None

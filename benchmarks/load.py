@@ -50,9 +50,10 @@ class Probe:
         self.latencies: list[float] = []
         self.errors = 0
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             began = time.perf_counter()
             try:
                 response = await self.connection.get(PROBE_PATH)
@@ -70,6 +71,7 @@ class Probe:
 
     async def __aexit__(self, *_: object) -> None:
         assert self._task is not None
+        self._stopping = True  # ends the loop even if a cancellation were lost
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
@@ -267,10 +269,12 @@ async def mjpeg_viewers(
 
     async with Probe(host, port) as prober:
         tasks = [asyncio.create_task(viewer(n)) for n in range(viewers)]
-        try:
-            await asyncio.wait_for(asyncio.gather(*tasks), warmup + seconds + 60)
-        except TimeoutError:
+        _, pending = await asyncio.wait(tasks, timeout=warmup + seconds + 60)
+        for task in pending:
             measure.error("viewer hung")
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending, timeout=10)
     rates = [count / seconds for count in counts]
     summary = summarize(rates)
     measure.rate = summary.p50
