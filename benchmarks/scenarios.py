@@ -73,6 +73,7 @@ def _no_route(status: int, body: bytes) -> bool:
     return status == 404 and body.replace(b" ", b"") in (
         b'{"success":false,"message":"NotFound"}',
         b'{"detail":"NotFound"}',
+        b"NotFound",  # Starlette's plain-text default
     )
 
 

@@ -58,6 +58,15 @@ class Server:
 
 
 async def _wait_ready(server: Server, timeout: float) -> Server:
+    """Wait for /api/version; never leave the process behind when it does not come up."""
+    try:
+        return await _poll_version(server, timeout)
+    except BaseException:
+        server.stop()
+        raise
+
+
+async def _poll_version(server: Server, timeout: float) -> Server:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
