@@ -29,7 +29,7 @@ lint: install
 	$(BIN)/ruff format --check frigate_media tests benchmarks
 
 typecheck: install
-	$(BIN)/mypy frigate_media
+	$(BIN)/mypy frigate_media benchmarks
 
 pytest: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

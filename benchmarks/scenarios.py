@@ -270,11 +270,11 @@ def overlap_query(dataset: Dataset, settings: Settings) -> Result:
         f"(BETWEEN … OR …) as COUNT(*) {seed * 1000:.1f} ms; plan: {plan_text}"
     )
     if timings:
-        service = summarize(timings)
-        result.details.update(service_p50_ms=service.p50 * 1000, service_p99_ms=service.p99 * 1000)
+        spent = summarize(timings)
+        result.details.update(service_p50_ms=spent.p50 * 1000, service_p99_ms=spent.p99 * 1000)
         result.notes.append(
             f"through services.recordings.overlapping (peewee objects) p50 "
-            f"{service.p50 * 1000:.1f} ms, p99 {service.p99 * 1000:.1f} ms"
+            f"{spent.p50 * 1000:.1f} ms, p99 {spent.p99 * 1000:.1f} ms"
         )
     summary = raw_summary
     result.value, result.low, result.high = (
