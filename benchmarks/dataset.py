@@ -29,7 +29,7 @@ from frigate_media.ffmpeg.binary import resolve_ffmpeg
 from frigate_media.storage.db import frigate_schema_sql
 
 MANIFEST = "manifest.json"
-DATASET_VERSION = 1
+DATASET_VERSION = 2
 ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 PREVIEW_HEIGHT = 180  # Frigate's PREVIEW_HEIGHT
 # Real segment times are never whole seconds; whole ones would be stored as INTEGER (NUMERIC affinity).
@@ -145,8 +145,10 @@ def _make_pool(pool: Path, spec: DatasetSpec) -> list[Path]:
         target = pool / f"segment-{index}.mp4"
         if not target.exists():
             part = target.with_suffix(".part.mp4")
+            # `-ss 0` on lavfi drops the first frame: seek only for the later stretches.
+            seek = ["-ss", str(index * spec.segment_seconds)] if index else []
             _ffmpeg(
-                "-ss", str(index * spec.segment_seconds),
+                *seek,
                 "-f", "lavfi", "-i", f"testsrc2=size={spec.width}x{spec.height}:rate={spec.fps}",
                 "-t", str(spec.segment_seconds),
                 "-c:v", "libx264", "-preset", "veryfast", "-crf", "28", "-pix_fmt", "yuv420p",
@@ -319,7 +321,7 @@ def build_dataset(
     if existing is not None:
         return existing
     began = time.monotonic()
-    for stale in ("config", "media", "cache", MANIFEST):
+    for stale in ("config", "media", "cache", "pool", MANIFEST):
         path = root / stale
         if path.is_dir():
             shutil.rmtree(path)

@@ -236,9 +236,6 @@ def overlap_query(dataset: Dataset, settings: Settings) -> Result:
                 timings.append(time.perf_counter() - began)
         finally:
             db.close()
-        result.notes.append(
-            "frigate_media.services.recordings.overlapping (peewee, rows as objects)"
-        )
     except ImportError:
         result.notes.append("no services.recordings: the equivalent SQL timed instead")
     sql = (
@@ -365,13 +362,29 @@ async def clip_mp4(server: Server, settings: Settings, dataset: Dataset, workdir
 
 
 def _duration(path: Path) -> float:
+    """Seconds from the first video packet to the end of the last one (demuxed, not decoded).
+
+    Read from the packets rather than the header: a fragmented MP4's header carries no total.
+    """
     import av
 
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
-        if stream.duration is not None and stream.time_base is not None:
-            return float(stream.duration * stream.time_base)
-        return float(container.duration or 0) / 1_000_000
+        if stream.time_base is None:
+            return 0.0
+        rate = stream.average_rate or stream.guessed_rate
+        # A packet without a duration lasts one frame interval.
+        step = float(1 / (rate * stream.time_base)) if rate else 0.0
+        first: int | None = None
+        last = 0.0
+        for packet in container.demux(stream):
+            if packet.pts is None:
+                continue
+            first = packet.pts if first is None else min(first, packet.pts)
+            last = max(last, packet.pts + (packet.duration or step))
+        if first is None:
+            return 0.0
+        return float((last - first) * stream.time_base)
 
 
 async def frame_at_time(

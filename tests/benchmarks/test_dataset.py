@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import av
 import pytest
 
 from benchmarks.dataset import Dataset, DatasetSpec, build_dataset, recording_file
@@ -73,6 +74,9 @@ def test_real_rows_point_at_playable_files_in_frigates_layout(tiny: Dataset) -> 
     info = probe(Path(paths[0]))
     assert (info.width, info.height, info.video_codec) == (320, 240, "h264")
     assert 9.5 <= info.duration <= 10.5
+    with av.open(paths[0]) as container:
+        frames = sum(1 for packet in container.demux(video=0) if packet.pts is not None)
+    assert frames == 10 * TINY.fps  # a whole segment: no frame lost at the start
 
 
 def test_every_event_has_its_snapshot_clean_copy_and_thumbnail(tiny: Dataset) -> None:
