@@ -336,10 +336,15 @@ def mp4_directory(context: AppContext) -> Path:
 
 
 def _reusable(path: Path, end: float) -> bool:
+    """True for a complete cached file; it is touched so the sweep keeps it an hour more."""
     try:
-        return path.stat().st_mtime >= end + COMPLETE_AFTER_SECONDS and path.stat().st_size > 0
+        stat = path.stat()
+        if stat.st_mtime < end + COMPLETE_AFTER_SECONDS or stat.st_size == 0:
+            return False
+        os.utime(path)
     except OSError:
         return False
+    return True
 
 
 async def _encode_mp4(
