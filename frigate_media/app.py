@@ -20,6 +20,7 @@ from frigate_media.config import FrigateConfig
 from frigate_media.context import AppContext
 from frigate_media.ffmpeg.binary import resolve_ffmpeg
 from frigate_media.ffmpeg.runner import FfmpegRunner
+from frigate_media.services.preview_writer import PreviewWriter
 from frigate_media.storage.db import open_database
 from frigate_media.storage.paths import MediaPaths
 
@@ -59,6 +60,7 @@ def add_background_services(context: AppContext, *, enabled: bool) -> None:
     """Attach the long-running services (frame ingest, recorder, preview writer, ...)."""
     if not enabled:
         return
+    context.background.append(PreviewWriter(context))
 
 
 def create_app(

@@ -73,3 +73,9 @@ def mp4_info(path_or_bytes: Path | bytes) -> tuple[str, float, int, int]:
             video.codec_context.width,
             video.codec_context.height,
         )
+
+
+def decoded_frames(path: Path) -> int:
+    """How many video frames PyAV decodes from `path` (a playable file has some)."""
+    with av.open(str(path)) as container:
+        return sum(1 for _ in container.decode(video=0))
