@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import Callable
 from pathlib import Path
@@ -373,3 +374,15 @@ def test_preview_frames_with_the_folder_missing_is_404_json(
     context_of(client).paths.preview_frames.rmdir()
     response = client.get(f"/api/preview/front/start/{int(T0)}/end/{int(T0 + 100)}/frames")
     assert_json_error(response, 404)
+
+
+def test_a_full_job_limit_is_503_json_with_retry_after(
+    make_client: Callable[..., TestClient], frigate_db: Path, preview_clip: Path
+) -> None:
+    client = make_client(limits={"ffmpeg_jobs": 1, "ffmpeg_queue_wait": 0})
+    context = context_of(client)
+    add_preview(frigate_db, context.paths.previews, "front", T0, T0 + 60, preview_clip)
+    context.ffmpeg._slots = asyncio.Semaphore(0)  # every job slot taken
+    response = client.get(f"/api/front/start/{T0}/end/{T0 + 10}/preview.gif")
+    assert_json_error(response, 503)
+    assert int(response.headers["retry-after"]) > 0

@@ -275,3 +275,23 @@ def test_mp4_behind_frigate_nginx_is_written_to_the_cache_root(
     made = run(context, lambda c: previews.mp4(c, "front", T0, T0 + 20))
     assert made.path == context.paths.cache / f"preview_front_{T0}-{T0 + 20}.mp4"
     assert made.path.stat().st_size > 0
+
+
+def test_a_range_crossing_into_the_current_hour_joins_the_preview_and_the_frames(
+    make_context: Callable[..., AppContext], frigate_db: Path, preview_clip: Path
+) -> None:
+    boundary = T0 + 3600
+    context = make_context(now=boundary + 100)
+    add_preview(frigate_db, context.paths.previews, "front", boundary - 60, boundary, preview_clip)
+    write_frames(
+        context.paths.preview_frames,
+        "front",
+        [boundary + i for i in range(0, 21)],
+        size=(640, 360),
+    )
+    made = run(context, lambda c: previews.mp4(c, "front", boundary - 20, boundary + 20))
+    _, duration, width, height = mp4_info(made.path)
+    # 20 s of hourly preview and 21 frames, each shown for 0.12 s.
+    assert duration == pytest.approx((20 + 21) * previews.FRAME_SECONDS, abs=0.5)
+    assert (width, height) == (320, 180)
+    assert made.max_age == previews.LIVE_MAX_AGE
