@@ -173,9 +173,11 @@ class HlsService:
 
     async def _ensure(self, key: str, cut: Cut) -> None:
         """Make sure `key` is cached: reuse the file, join a remux under way, or start one."""
-        if await asyncio.to_thread(self.cache.lookup, self.cache.media_path(key)):
-            return
         future = self._inflight.get(key)
+        if future is None:
+            if await asyncio.to_thread(self.cache.lookup, self.cache.media_path(key)):
+                return
+            future = self._inflight.get(key)  # another request may have started it meanwhile
         if future is None:
             future = asyncio.ensure_future(self._produce(key, cut))
             self._inflight[key] = future
