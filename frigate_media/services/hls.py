@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -43,6 +44,10 @@ MEDIA_CONTENT_TYPE = "video/mp4"
 NO_STORE = {"Cache-Control": "no-store"}
 PRUNE_EVERY = 32  # segments written between cache prunes
 REMUX_TIMEOUT_SECONDS = 30.0
+# A player asks for the playlist and then each segment of the same range within seconds: reuse
+# the plan that briefly instead of re-querying (the cache key still checks each file's stat).
+PLAN_TTL_SECONDS = 5.0
+PLAN_CACHE_SIZE = 256
 
 Kind = Literal["master", "index", "init", "segment"]
 
@@ -110,6 +115,7 @@ class HlsService:
         self._slots = asyncio.Semaphore(limits.hls_jobs)
         self._inflight: dict[str, asyncio.Future[None]] = {}
         self._written = 0
+        self._plans: dict[VodRange, tuple[float, VodPlan]] = {}
 
     async def reply(self, vod: VodRange, file: HlsFile, query: str) -> HlsReply:
         """The response for `file` of `vod`; `query` is echoed into every URI of a playlist."""
@@ -149,7 +155,17 @@ class HlsService:
         return HlsReply(PLAYLIST_CONTENT_TYPE, body=text.encode(), headers=dict(NO_STORE))
 
     async def _plan(self, vod: VodRange) -> VodPlan:
-        return await self.context.run_db(_build_plan, vod, self.context.clock.now())
+        now = time.monotonic()
+        cached = self._plans.get(vod)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        plan = await self.context.run_db(_build_plan, vod, self.context.clock.now())
+        if len(self._plans) >= PLAN_CACHE_SIZE:
+            self._plans = {k: v for k, v in self._plans.items() if v[0] > now}
+            if len(self._plans) >= PLAN_CACHE_SIZE:
+                self._plans.clear()
+        self._plans[vod] = (now + PLAN_TTL_SECONDS, plan)
+        return plan
 
     @staticmethod
     def _cut(plan: VodPlan, number: int, audio: bool, facts: StreamFacts) -> Cut:
