@@ -3,12 +3,10 @@
 import { chromium } from "playwright-core";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { createRequire } from "node:module";
 
 const [url, minTime = "3", timeoutMs = "45000"] = process.argv.slice(2);
-const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 const hlsScript = readFileSync(require.resolve("hls.js/dist/hls.min.js"), "utf8");
 const origin = new URL(url).origin;
