@@ -14,6 +14,7 @@ import os
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 from frigate_media.auth.identity import Identity
 from frigate_media.config import FrigateConfig
@@ -111,9 +112,8 @@ def recording_owner(parts: list[str]) -> tuple[Owner, str | None]:
 
 
 def _export_camera(file_name: str) -> str | None:
-    rows: list[tuple[str, str]] = list(
-        Export.select(Export.camera, Export.video_path).tuples()  # type: ignore[attr-defined]
-    )
+    query: Any = Export.select(Export.camera, Export.video_path).tuples()
+    rows: list[tuple[str, str]] = list(query)
     for camera, video_path in rows:
         if os.path.basename(str(video_path)) == file_name:
             return str(camera)
