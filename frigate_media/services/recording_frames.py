@@ -36,8 +36,27 @@ class FrameImage:
     frame_time: float
 
 
+@dataclass(frozen=True)
+class FrameIndex:
+    """A file's video frame times (stream seconds, sorted) and its time base tick."""
+
+    times: tuple[float, ...]
+    tick: float
+
+    def frame_at(self, position: float) -> float | None:
+        """The frame ffmpeg's input seek to `position` decodes first: the first at or after it.
+
+        ffmpeg rounds the seek target to the stream's time base, so a frame less than half a
+        tick before `position` still counts; past the last frame, the last frame.
+        """
+        if not self.times:
+            return None
+        index = bisect.bisect_left(self.times, position - self.tick / 2 - 1e-7)
+        return self.times[min(index, len(self.times) - 1)]
+
+
 @functools.lru_cache(maxsize=1024)
-def _frame_times(path: str, size: int, mtime_ns: int) -> tuple[float, ...]:
+def _frame_index(path: str, size: int, mtime_ns: int) -> FrameIndex:
     try:
         container = av.open(path, metadata_errors="ignore")
     except FileNotFoundError:
@@ -48,7 +67,7 @@ def _frame_times(path: str, size: int, mtime_ns: int) -> tuple[float, ...]:
     with container:
         video = next(iter(container.streams.video), None)
         if video is None or video.time_base is None:
-            return ()
+            return FrameIndex((), 0.0)
         base = video.time_base
         try:
             for packet in container.demux(video):
@@ -56,31 +75,23 @@ def _frame_times(path: str, size: int, mtime_ns: int) -> tuple[float, ...]:
                     times.append(float(packet.pts * base))
         except av.FFmpegError:
             pass  # a truncated tail still leaves the frames read so far
-    return tuple(sorted(times))
+    return FrameIndex(tuple(sorted(times)), float(base))
 
 
-def frame_times(path: str) -> tuple[float, ...]:
+def frame_index(path: str) -> FrameIndex:
     """Presentation times (stream seconds, as ffmpeg sees them) of every video frame. Blocking."""
     try:
         stat = os.stat(path)
     except FileNotFoundError:
         raise NotFound(f"Media file not found: {os.path.basename(path)}") from None
-    return _frame_times(path, stat.st_size, stat.st_mtime_ns)
-
-
-def frame_at(times: tuple[float, ...], position: float) -> float | None:
-    """The first frame at or after `position` (stream seconds); the last one past the end."""
-    if not times:
-        return None
-    # Half a microsecond of slack: `position` comes from epoch floats, pts from exact fractions.
-    index = bisect.bisect_left(times, position - 5e-7)
-    return times[min(index, len(times) - 1)]
+    return _frame_index(path, stat.st_size, stat.st_mtime_ns)
 
 
 def locate_frame(recording: Recording, moment: float) -> tuple[float, float]:
     """(seek position in stream seconds, epoch time of that frame) for `moment`. Blocking."""
     start = probe(recording.path).start_time
-    chosen = frame_at(frame_times(recording.path), start + max(0.0, moment - recording.start_time))
+    offset = max(0.0, moment - recording.start_time)
+    chosen = frame_index(recording.path).frame_at(start + offset)
     if chosen is None:
         raise NotFound(f"Unable to parse frame at time {moment}")
     return chosen, recording.start_time + (chosen - start)
