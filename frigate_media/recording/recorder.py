@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from frigate_media.config import CameraConfig
@@ -28,7 +29,10 @@ MAINTAIN_INTERVAL_SECONDS = 2.0
 HEALTHY_RUN_SECONDS = 60.0
 MAX_BACKOFF_SECONDS = 120.0
 DISK_FULL_RETRY_SECONDS = 60.0
-STOP_FLUSH_SECONDS = 10.0
+STOP_GRACE_SECONDS = 5.0
+# A floored whole-second name plus scheduling slack.
+CHAIN_TOLERANCE_SECONDS = 1.5
+STOP_FLUSH_SECONDS = 15.0
 
 
 def record_cache_dir(context: AppContext, camera: str) -> Path:
@@ -57,6 +61,8 @@ class CameraRecorder:
         self.failures = 0
         self.restarts = 0
         self.disk_full = False
+        # End of the last segment filed from the running ffmpeg: its next segment starts there.
+        self._chain_end: float | None = None
         self._stopping = asyncio.Event()
 
     def pending(self) -> list[CacheSegment]:
@@ -86,8 +92,9 @@ class CameraRecorder:
         for segment in finished:
             if self._stopping.is_set() and not include_newest:
                 return
+            segment = self._chained(segment)
             try:
-                await self.mover.finish(segment)
+                row = await self.mover.finish(segment)
             except DiskFull as error:
                 if not self.disk_full:
                     logger.error(
@@ -98,9 +105,18 @@ class CameraRecorder:
                     )
                 self.disk_full = True
                 return
+            self._chain_end = float(row["end_time"]) if row is not None else None
         if self.disk_full:
             logger.info("%s: the media disk has room again; recording resumes", self.camera.name)
         self.disk_full = False
+
+    def _chained(self, segment: CacheSegment) -> CacheSegment:
+        """Sub-second start times: a cache name only has whole seconds (floored), but the
+        segments of one ffmpeg run are contiguous, so one starts where the previous ended."""
+        end = self._chain_end
+        if end is not None and segment.start <= end < segment.start + CHAIN_TOLERANCE_SECONDS:
+            return replace(segment, start=end)
+        return segment
 
     async def run(self) -> None:
         """Finish leftovers from a previous run, then record until stopped."""
@@ -126,15 +142,15 @@ class CameraRecorder:
             self.failures += 1
             return
         self.process = process
+        self._chain_end = None
         try:
             while process.returncode is None and not self._stopping.is_set():
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(process.wait(), self.maintain_interval)
+                await self._wait_for_exit_or_stop(process)
                 await self.maintain(include_newest=process.returncode is not None)
                 if self.disk_full:
                     break
         finally:
-            await terminate(process)
+            await self._close(process)
             self.context.ffmpeg.forget(process)
             self.process = None
         tail = await stderr.finish()
@@ -163,9 +179,30 @@ class CameraRecorder:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), seconds)
 
-    async def stop(self) -> None:
-        """Ask ffmpeg to close its segment; the run loop files it and returns."""
-        self._stopping.set()
-        if self.process is not None and self.process.returncode is None:
+    async def _wait_for_exit_or_stop(self, process: asyncio.subprocess.Process) -> None:
+        waiters = {
+            asyncio.ensure_future(process.wait()),
+            asyncio.ensure_future(self._stopping.wait()),
+        }
+        try:
+            await asyncio.wait(
+                waiters, timeout=self.maintain_interval, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+
+    @staticmethod
+    async def _close(process: asyncio.subprocess.Process) -> None:
+        """One SIGTERM, then patience: ffmpeg treats a second signal as "abort the I/O", which
+        would cut the last segment's index short while it is being moved to the front."""
+        if process.returncode is None:
             with contextlib.suppress(ProcessLookupError):
-                self.process.terminate()
+                process.terminate()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(process.wait(), STOP_GRACE_SECONDS)
+        await terminate(process)  # kills and reaps one that did not listen
+
+    async def stop(self) -> None:
+        """Ask the run loop to stop ffmpeg cleanly; it files the last segment and returns."""
+        self._stopping.set()

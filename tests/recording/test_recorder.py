@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -50,6 +51,8 @@ def test_recording_a_live_source_for_25_seconds_stores_playable_rows_that_add_up
         assert decoded_frames(str(path)) >= int(row["duration"] * 5) - 2
         total += row["duration"]
     assert all(row["duration"] <= 12 for row in rows[:-1])
+    for previous, following in itertools.pairwise(rows):
+        assert abs(following["start_time"] - previous["end_time"]) <= 1.0
     # Segments are contiguous: their durations cover the span they claim, and the wall time
     # the recorder ran (less ffmpeg's start-up on a busy machine).
     span = rows[-1]["end_time"] - rows[0]["start_time"]

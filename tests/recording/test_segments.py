@@ -178,3 +178,18 @@ def test_more_finished_segments_than_the_cache_holds_drops_the_oldest(
     starts = [r["start_time"] for r in recording_rows(frigate_db)]
     assert starts == [START + 10 * i for i in range(2, 8)]
     assert not any(p.exists() for p in cached)
+
+
+def test_consecutive_segments_chain_to_sub_second_starts_without_overlap(
+    context: AppContext, clip_factory: Callable[..., Path], frigate_db: Path
+) -> None:
+    clip = clip_factory(seconds=10.4)
+    put_in_cache(context, clip, START)
+    put_in_cache(context, clip, START + 10)  # named by the floored whole second it opened in
+    put_in_cache(context, clip, START + 40)  # after a gap: keeps its own name's time
+
+    asyncio.run(recorder_for(context).maintain(include_newest=True))
+
+    rows = recording_rows(frigate_db)
+    assert [r["start_time"] for r in rows] == pytest.approx([START, START + 10.4, START + 40])
+    assert rows[1]["path"] == str(recording_path(context.paths.recordings, "front", START + 10.4))
