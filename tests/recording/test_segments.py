@@ -193,3 +193,13 @@ def test_consecutive_segments_chain_to_sub_second_starts_without_overlap(
     rows = recording_rows(frigate_db)
     assert [r["start_time"] for r in rows] == pytest.approx([START, START + 10.4, START + 40])
     assert rows[1]["path"] == str(recording_path(context.paths.recordings, "front", START + 10.4))
+
+
+def test_restart_delay_doubles_from_the_retry_interval_and_is_capped(context: AppContext) -> None:
+    recorder = recorder_for(context)  # retry_interval 1 s in the lavfi camera
+    delays = []
+    for failures in range(1, 10):
+        recorder.failures = failures
+        delays.append(recorder._backoff())
+    assert delays[:4] == [1, 2, 4, 8]
+    assert max(delays) == 120
