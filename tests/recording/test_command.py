@@ -122,3 +122,14 @@ def test_box_walk_tells_faststart_complete_and_truncated_files(
     junk = tmp_path / "junk.mp4"
     junk.write_bytes(b"\x00\x00\x00\x01free")
     assert not read_boxes(junk).complete
+
+
+def test_the_demo_camera_is_recorded_with_its_libx264_args(tmp_path: Path) -> None:
+    from frigate_media.config import demo_config
+
+    config = demo_config(tmp_path)
+    camera = config.cameras["demo"]
+    assert records(camera)
+    args = record_args(config, camera, tmp_path)
+    assert args[args.index("-i") - 2 : args.index("-i") + 1] == ["-f", "lavfi", "-i"]
+    assert "-c:v libx264" in " ".join(args) and " ".join(SEGMENTING) in " ".join(args)
