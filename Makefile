@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 CONFIG ?=
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint typecheck pytest bench fuzz soak clean
+.PHONY: install run test lint typecheck pytest bench fuzz soak clean browser-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,8 +31,16 @@ lint: install
 typecheck: install
 	$(BIN)/mypy frigate_media benchmarks
 
-pytest: install
+pytest: install browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## browser-deps: Debian's chromium (apt) and playwright-core + hls.js (npm) for the browser test
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser-deps:
+	test -x /usr/bin/chromium || { $(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium; }
+	test -x /usr/bin/chromium
+	test -d tests/browser/node_modules/hls.js || { cd tests/browser && npm ci --no-audit --no-fund; }
 
 ## bench: start the server on a generated dataset, run every scenario, write benchmarks/results/
 bench: install

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from frigate_media import __version__
 from frigate_media.api.deps import get_identity
 from frigate_media.api.errors import install_error_handlers
-from frigate_media.api.routes import system
+from frigate_media.api.routes import hls, previews, recordings, static, system, vod
 from frigate_media.auth.identity import Authenticator
 from frigate_media.auth.tokens import load_jwt_secret
 from frigate_media.clock import Clock, SystemClock
@@ -20,6 +20,9 @@ from frigate_media.config import FrigateConfig
 from frigate_media.context import AppContext
 from frigate_media.ffmpeg.binary import resolve_ffmpeg
 from frigate_media.ffmpeg.runner import FfmpegRunner
+from frigate_media.recording.command import records
+from frigate_media.recording.service import RecorderService
+from frigate_media.services.preview_writer import PreviewWriter
 from frigate_media.storage.db import open_database
 from frigate_media.storage.paths import MediaPaths
 
@@ -28,9 +31,16 @@ logger = logging.getLogger(__name__)
 # Routers mounted under `server.api_prefix`, in match order. Camera-first dynamic routes
 # (`/{camera}/{label}/...`) must stay last so `/events/...` and `/preview/...` win.
 PUBLIC_API_ROUTERS: list[APIRouter] = [system.router]
-PROTECTED_API_ROUTERS: list[APIRouter] = []
+# The HLS router comes before the VOD JSON router: `/vod/<ym>/<d>/<h>/<cam>/index.m3u8` would
+# otherwise match the JSON route with a time zone named "index.m3u8".
+PROTECTED_API_ROUTERS: list[APIRouter] = [
+    previews.router,
+    hls.router,
+    vod.router,
+    recordings.router,
+]
 # Routers at the root: nginx-vod style /vod/... HLS names, static /recordings, /clips, /exports.
-PROTECTED_ROOT_ROUTERS: list[APIRouter] = []
+PROTECTED_ROOT_ROUTERS: list[APIRouter] = [hls.router, static.router]
 
 
 def build_context(config: FrigateConfig, *, clock: Clock | None = None) -> AppContext:
@@ -59,6 +69,9 @@ def add_background_services(context: AppContext, *, enabled: bool) -> None:
     """Attach the long-running services (frame ingest, recorder, preview writer, ...)."""
     if not enabled:
         return
+    if any(records(camera) for camera in context.config.cameras.values()):
+        context.background.append(RecorderService(context))
+    context.background.append(PreviewWriter(context))
 
 
 def create_app(

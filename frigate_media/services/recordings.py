@@ -8,7 +8,7 @@ retention grows.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from frigate_media.storage.models import Recordings
 
@@ -16,9 +16,8 @@ from frigate_media.storage.models import Recordings
 MAX_SEGMENT_SECONDS = 600.0
 
 
-@dataclass(frozen=True)
-class Recording:
-    """One recorded segment file and its place in time."""
+class Recording(NamedTuple):
+    """One recorded segment file and its place in time (a tuple: cheap to build by the thousand)."""
 
     id: str
     path: str
@@ -87,5 +86,12 @@ def overlapping_query(camera: str, start: float, end: float) -> object:
 
 def overlapping(camera: str, start: float, end: float) -> list[Recording]:
     """Recordings that overlap [start, end] (touching counts, as in Frigate), by start time."""
-    query = overlapping_query(camera, start, end)
-    return [_row(row) for row in query]  # type: ignore[attr-defined]
+    query: Any = overlapping_query(camera, start, end)
+    # Straight off the cursor: peewee's per-row wrappers cost 3x the query itself at 24 h of
+    # 10-s segments (8640 rows). DATETIME has NUMERIC affinity, so whole seconds come back as ints.
+    sql, params = query.sql()
+    rows = Recordings._meta.database.execute_sql(sql, params).fetchall()
+    return [
+        Recording(id_, path, float(start_), float(end_), float(duration))
+        for id_, path, start_, end_, duration in rows
+    ]

@@ -104,6 +104,10 @@ def plan_clip(recording: Recording, start: float, end: float) -> PlannedClip | N
         duration -= clip_from
     if recording.end_time > end:
         duration -= int((recording.end_time - end) * 1000)
+    if duration < MIN_CLIP_MS:
+        # Judge slivers before the keyframe snap: a recording that only touches the range
+        # start would otherwise bring in footage from before the range (Frigate does this).
+        return None
     if clip_from is not None:
         snapped = _snap_to_keyframe(recording.path, clip_from)
         if snapped is None or snapped > clip_from:
@@ -113,8 +117,6 @@ def plan_clip(recording: Recording, start: float, end: float) -> PlannedClip | N
         else:
             duration += clip_from - snapped
             clip_from = snapped
-    if duration < MIN_CLIP_MS:
-        return None
     return PlannedClip(recording.path, recording.start_time, clip_from, duration)
 
 

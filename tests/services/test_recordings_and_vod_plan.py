@@ -131,3 +131,10 @@ def test_hour_ranges_use_the_offset_of_that_hour_across_dst() -> None:
 def test_malformed_hours_are_bad_requests(ym: str, day: int, hour: int, tz: str) -> None:
     with pytest.raises(BadRequest):
         timeranges.hour_range(ym, day, hour, tz)
+
+
+def test_a_recording_that_only_touches_the_range_start_is_not_played(recorded: Path) -> None:
+    plan = build_plan("front", T0 + 10.0, T0 + 20.0, now=T0 + 10_000)
+    assert [clip.recording_start - T0 for clip in plan.clips] == [10]
+    assert plan.clips[0].clip_from_ms is None
+    assert plan.durations_ms == [10000]

@@ -1,0 +1,68 @@
+"""A real browser: Debian's headless Chromium plays our master.m3u8 with hls.js (Playwright)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import RunningServer
+from tests.support.hls import record_clips
+
+T0 = 1_719_000_000.0
+HERE = Path(__file__).resolve().parent
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = pytest.mark.e2e
+
+
+def require_browser_tooling() -> str:
+    """Fail loudly (never skip) when `make browser-deps` has not been run."""
+    node = shutil.which("node")
+    missing = []
+    if node is None:
+        missing.append("node")
+    if not CHROMIUM.exists():
+        missing.append(str(CHROMIUM))
+    for package in ("playwright-core", "hls.js"):
+        if not (HERE / "node_modules" / package / "package.json").exists():
+            missing.append(f"tests/browser/node_modules/{package}")
+    if missing:
+        pytest.fail("browser test needs `make browser-deps`; missing: " + ", ".join(missing))
+    assert node is not None
+    return node
+
+
+def play(node: str, url: str) -> dict[str, object]:
+    completed = subprocess.run(
+        [node, str(HERE / "play_hls.mjs"), url, "3", "60000"],
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+        cwd=HERE,
+    )
+    lines = completed.stdout.decode().strip().splitlines()
+    assert lines, completed.stderr.decode()[-3000:]
+    result: dict[str, object] = json.loads(lines[-1])
+    return result
+
+
+def test_chromium_plays_master_m3u8_past_three_seconds(
+    tmp_path: Path,
+    frigate_db: Path,
+    clip_factory: Callable[..., Path],
+    server_factory: Callable[..., RunningServer],
+) -> None:
+    node = require_browser_tooling()
+    clip = clip_factory(seconds=10, audio=True)
+    record_clips(frigate_db, tmp_path / "media" / "recordings", "front", T0, clip, 3)
+    server = server_factory()
+    url = server.url(f"/vod/front/start/{T0 + 1.5}/end/{T0 + 30}/master.m3u8?authSig=browser")
+    result = play(node, url)
+    assert result["ok"] is True, result
+    assert result["supported"] is True
+    assert (result["videoWidth"], result["videoHeight"]) == (320, 240)
+    assert result["fatal"] is None
