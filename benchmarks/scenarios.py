@@ -270,7 +270,7 @@ def overlap_query(dataset: Dataset, settings: Settings) -> Result:
         spent = summarize(timings)
         result.details.update(service_p50_ms=spent.p50 * 1000, service_p99_ms=spent.p99 * 1000)
         result.notes.append(
-            f"through services.recordings.overlapping (peewee objects) p50 "
+            f"through services.recordings.overlapping p50 "
             f"{spent.p50 * 1000:.1f} ms, p99 {spent.p99 * 1000:.1f} ms"
         )
     summary = raw_summary
