@@ -39,8 +39,20 @@ class Result:
     details: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in data.items()}
+        """Plain JSON: NaN (no figure) becomes null at any depth."""
+        cleaned = _without_nan(asdict(self))
+        assert isinstance(cleaned, dict)
+        return cleaned
+
+
+def _without_nan(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _without_nan(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_without_nan(item) for item in value]
+    return value
 
 
 def from_measures(
@@ -118,8 +130,8 @@ def write_results(
     """`bench-<stamp>.md` / `.jsonl`, copied to `latest.md` / `latest.jsonl` (the committed pair)."""
     directory.mkdir(parents=True, exist_ok=True)
     markdown = f"{header}\n\n{markdown_table(results)}\n\n### Notes\n\n{notes_section(results)}\n"
-    records = [json.dumps({"meta": meta})]
-    records += [json.dumps(r.as_json(), default=str) for r in results]
+    records = [json.dumps({"meta": _without_nan(meta)}, allow_nan=False)]
+    records += [json.dumps(r.as_json(), default=str, allow_nan=False) for r in results]
     jsonl = "\n".join(records) + "\n"
     for name in (f"bench-{stamp}", "latest"):
         (directory / f"{name}.md").write_text(markdown)

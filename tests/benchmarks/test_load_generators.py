@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ import pytest
 
 from benchmarks.http import Connection
 from benchmarks.load import Measure, closed_loop, mjpeg_viewers
-from benchmarks.results import Result, from_measures, markdown_table
+from benchmarks.results import Result, from_measures, markdown_table, write_results
 from benchmarks.scenarios import available
 from benchmarks.servers import Server, footprint, start_reference
 from tests.support.media import make_image
@@ -112,3 +113,13 @@ def test_the_table_shows_medians_spreads_and_unavailable_rows() -> None:
     table = markdown_table([folded, missing])
     assert "| latest.jpg | frigate-media | 200 req/s (100–300) |" in table
     assert "| HLS | frigate-media | not available: HTTP 404: route not built |" in table
+
+
+def test_json_lines_hold_no_nan_even_in_details(tmp_path: Path) -> None:
+    row = Result(scenario="x", server="s", details={"fps": [float("nan"), 5.0]})
+    _, jsonl = write_results(tmp_path, "stamp", "# header", [row], {"load": float("nan")})
+    lines = [json.loads(line) for line in jsonl.read_text().splitlines()]
+    assert lines[0] == {"meta": {"load": None}}
+    assert lines[1]["value"] is None
+    assert lines[1]["details"] == {"fps": [None, 5.0]}
+    assert (tmp_path / "bench-stamp.md").read_text() == (tmp_path / "latest.md").read_text()
