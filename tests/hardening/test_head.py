@@ -8,8 +8,9 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from fastapi import APIRouter
-from fastapi.responses import StreamingResponse
 from fastapi.testclient import TestClient
+
+from frigate_media.api.streaming import ClosingStreamingResponse
 
 
 def test_head_on_a_get_route_answers_its_headers_without_a_body(client: TestClient) -> None:
@@ -35,7 +36,7 @@ def test_head_on_an_endless_stream_stops_the_stream_after_the_headers(
     router = APIRouter()
 
     @router.get("/api/endless")
-    async def endless() -> StreamingResponse:
+    async def endless() -> ClosingStreamingResponse:
         async def frames() -> AsyncIterator[bytes]:
             try:
                 while True:
@@ -44,7 +45,9 @@ def test_head_on_an_endless_stream_stops_the_stream_after_the_headers(
             finally:
                 closed.set()
 
-        return StreamingResponse(frames(), media_type="multipart/x-mixed-replace;boundary=frame")
+        return ClosingStreamingResponse(
+            frames(), media_type="multipart/x-mixed-replace;boundary=frame"
+        )
 
     client.app.include_router(router)  # type: ignore[attr-defined]
     head = client.head("/api/endless", timeout=10)
