@@ -43,7 +43,7 @@ class EventMedia:
         }
         return make_image(self.clips / names[kind], **size)
 
-    def thumbnail(self, camera: str, event_id: str, width: int = 175, height: int = 175) -> Path:
+    def thumbnail(self, camera: str, event_id: str, width: int = 176, height: int = 176) -> Path:
         return make_image(self.clips / "thumbs" / camera / f"{event_id}.webp", width, height)
 
 
