@@ -233,6 +233,12 @@ class LimitsConfig(_Model):
     preview_mp4_max_seconds: float = Field(default=86400.0, gt=0)
 
 
+class PlusConfig(_Model):
+    """Our extension: where Frigate+ lives (tests point it at a local server)."""
+
+    host: str = "https://api.frigate.video"
+
+
 class FrigateConfig(_Model):
     """The whole configuration: the Frigate keys we honour plus `paths`, `server`, `limits`."""
 
@@ -246,6 +252,7 @@ class FrigateConfig(_Model):
     paths: PathsConfig = Field(default_factory=PathsConfig)
     server: ServerConfig = Field(default_factory=ServerConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    plus: PlusConfig = Field(default_factory=PlusConfig)
 
     @field_validator("cameras", mode="before")
     @classmethod

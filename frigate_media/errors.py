@@ -6,6 +6,7 @@
     ├── Forbidden              (403) the identity may not see this camera or route
     ├── NotFound               (404) camera, event, recording or file does not exist
     ├── Unprocessable          (422) a parameter failed validation
+    ├── RangeNotSatisfiable    (416) a byte range outside the file; carries Content-Range
     ├── UpstreamFailed         (502) ffmpeg, a camera or a remote service failed
     ├── Busy                   (503) a bounded resource is full; carries Retry-After
     └── Timeout                (504) work did not finish in its time budget
@@ -55,6 +56,17 @@ class Unprocessable(MediaError):
     """A parameter failed validation."""
 
     status_code = 422
+
+
+class RangeNotSatisfiable(MediaError):
+    """A requested byte range lies outside the file."""
+
+    status_code = 416
+
+    def __init__(self, size: int) -> None:
+        super().__init__(
+            "Requested range not satisfiable", headers={"Content-Range": f"bytes */{size}"}
+        )
 
 
 class UpstreamFailed(MediaError):
