@@ -13,7 +13,7 @@ from frigate_media import __version__
 from frigate_media.api.deps import get_identity
 from frigate_media.api.errors import install_error_handlers
 from frigate_media.api.head import HeadAsGetMiddleware
-from frigate_media.api.routes import events, labels, previews, recordings, static, system, vod
+from frigate_media.api.routes import events, hls, labels, previews, recordings, static, system, vod
 from frigate_media.auth.identity import Authenticator
 from frigate_media.auth.tokens import load_jwt_secret
 from frigate_media.clock import Clock, SystemClock
@@ -34,10 +34,11 @@ PROTECTED_API_ROUTERS: list[APIRouter] = [
     recordings.router,
     events.router,
     previews.router,
+    hls.router,
     labels.router,  # last: /{camera}/{label}/... would capture /events/... and /review/...
 ]
 # Routers at the root: nginx-vod style /vod/... HLS names, static /recordings, /clips, /exports.
-PROTECTED_ROOT_ROUTERS: list[APIRouter] = [static.router]
+PROTECTED_ROOT_ROUTERS: list[APIRouter] = [static.router, hls.router]
 
 
 def build_context(config: FrigateConfig, *, clock: Clock | None = None) -> AppContext:

@@ -231,6 +231,9 @@ class LimitsConfig(_Model):
     clip_max_seconds: float = Field(default=86400.0, gt=0)
     gif_max_seconds: float = Field(default=3600.0, gt=0)
     preview_mp4_max_seconds: float = Field(default=86400.0, gt=0)
+    hls_jobs: int = Field(default=4, gt=0)  # HLS segments remuxed at once
+    hls_cache_mb: int = Field(default=2048, gt=0)  # on-disk HLS segment cache, pruned by LRU
+    hls_cache_hours: float = Field(default=24.0, gt=0)  # cached segments unused this long go
 
 
 class PlusConfig(_Model):

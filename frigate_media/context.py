@@ -20,6 +20,7 @@ from frigate_media.storage.paths import MediaPaths
 
 if TYPE_CHECKING:
     from frigate_media.services.previews import PreviewJobs
+    from frigate_media.services.hls import HlsService
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ class AppContext:
     auth: Authenticator
     background: list[BackgroundService] = field(default_factory=list)
     previews: PreviewJobs | None = None  # preview encodes in flight (services/previews.py)
+    hls: HlsService | None = None  # built-in HLS, made on first use
     _db_executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(DB_THREADS, thread_name_prefix="db")
     )

@@ -1,0 +1,143 @@
+"""HLS at nginx-vod's URLs: /vod/<mapping form>/{master,index*}.m3u8, init-*.mp4, seg-N-*.m4s."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import FileResponse, Response
+from starlette.convertors import Convertor, register_url_convertor
+from tzlocal import get_localzone_name
+
+from frigate_media.api.deps import CameraDep, ContextDep, IdentityDep
+from frigate_media.errors import NotFound
+from frigate_media.services import timeranges
+from frigate_media.services.hls import (
+    FILE_NAME_REGEX,
+    HlsService,
+    VodRange,
+    parse_file_name,
+)
+from frigate_media.storage.models import Event
+
+
+class HlsFileConvertor(Convertor[str]):
+    """Matches only nginx-vod file names, so these routes never shadow the mapping JSON."""
+
+    regex = FILE_NAME_REGEX
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("hlsfile", HlsFileConvertor())
+
+router = APIRouter(tags=["hls"])
+
+
+async def get_hls(context: ContextDep) -> HlsService:
+    if context.hls is None:
+        context.hls = HlsService(context)
+    return context.hls
+
+
+HlsDep = Annotated[HlsService, Depends(get_hls)]
+
+
+async def _respond(hls: HlsService, vod: VodRange, file_name: str, request: Request) -> Response:
+    reply = await hls.reply(vod, parse_file_name(file_name), request.url.query)
+    if reply.file is not None:
+        return FileResponse(reply.file, media_type=reply.content_type, headers=reply.headers)
+    return Response(reply.body, media_type=reply.content_type, headers=reply.headers)
+
+
+@router.get("/vod/{camera_name}/start/{start_ts}/end/{end_ts}/{file_name:hlsfile}")
+async def hls_range(
+    camera: CameraDep,
+    start_ts: float,
+    end_ts: float,
+    file_name: str,
+    request: Request,
+    hls: HlsDep,
+) -> Response:
+    """A recorded range as HLS (Frigate UI timeline, exports, Home Assistant)."""
+    start, end = timeranges.time_range(start_ts, end_ts)
+    return await _respond(hls, VodRange(camera.name, start, end), file_name, request)
+
+
+@router.get("/vod/clip/{camera_name}/start/{start_ts}/end/{end_ts}/{file_name:hlsfile}")
+async def hls_clip(
+    camera: CameraDep,
+    start_ts: float,
+    end_ts: float,
+    file_name: str,
+    request: Request,
+    hls: HlsDep,
+) -> Response:
+    """The same range with a discontinuity between recordings (tracking details)."""
+    start, end = timeranges.time_range(start_ts, end_ts)
+    vod = VodRange(camera.name, start, end, discontinuity=True)
+    return await _respond(hls, vod, file_name, request)
+
+
+def _load_event(event_id: str) -> Any:
+    return Event.get_or_none(Event.id == event_id)
+
+
+@router.get("/vod/event/{event_id}/{file_name:hlsfile}")
+async def hls_event(
+    event_id: str,
+    file_name: str,
+    request: Request,
+    context: ContextDep,
+    identity: IdentityDep,
+    hls: HlsDep,
+    padding: Annotated[int, Query()] = 0,
+) -> Response:
+    """An event's recordings, padded (Home Assistant notifications)."""
+    event = await context.run_db(_load_event, event_id) if len(event_id) <= 64 else None
+    if event is None:
+        raise NotFound("Event not found.")
+    identity.require_camera(str(event.camera))
+    now = context.clock.now()
+    in_progress = event.end_time is None
+    start = float(event.start_time) - padding
+    end = (now if in_progress else float(event.end_time)) + padding
+    start, end = timeranges.time_range(start, max(end, start + 0.001))
+    vod = VodRange(str(event.camera), start, end, in_progress=in_progress)
+    return await _respond(hls, vod, file_name, request)
+
+
+@router.get("/vod/{year_month}/{day}/{hour}/{camera_name}/{file_name:hlsfile}")
+async def hls_hour_local(
+    year_month: str,
+    day: int,
+    hour: int,
+    camera: CameraDep,
+    file_name: str,
+    request: Request,
+    hls: HlsDep,
+) -> Response:
+    """One hour in the server's local time zone."""
+    zone = get_localzone_name().replace("/", ",")
+    start, end = timeranges.hour_range(year_month, day, hour, zone)
+    return await _respond(hls, VodRange(camera.name, start, end), file_name, request)
+
+
+@router.get("/vod/{year_month}/{day}/{hour}/{camera_name}/{tz_name}/{file_name:hlsfile}")
+async def hls_hour(
+    year_month: str,
+    day: int,
+    hour: int,
+    camera: CameraDep,
+    tz_name: str,
+    file_name: str,
+    request: Request,
+    hls: HlsDep,
+) -> Response:
+    """One hour in a named time zone (`,` for `/`; Home Assistant sends `utc`)."""
+    start, end = timeranges.hour_range(year_month, day, hour, tz_name)
+    return await _respond(hls, VodRange(camera.name, start, end), file_name, request)

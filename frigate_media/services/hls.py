@@ -1,0 +1,212 @@
+"""Built-in HLS at nginx-vod's URLs: playlists from the VOD plan, fMP4 segments cut on demand.
+
+One media segment per planned clip, so the EXTINF values are the mapping JSON's durations and
+segment N sits at the sum of the durations before it. Segments are remuxed (never re-encoded)
+in a worker thread, cached on disk, shared by concurrent requests, and bounded in number.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from frigate_media.context import AppContext
+from frigate_media.errors import Busy, NotFound, Timeout, UpstreamFailed
+from frigate_media.hls.cache import SegmentCache
+from frigate_media.hls.facts import StreamFacts, stream_facts
+from frigate_media.hls.playlist import (
+    PLAYLIST_CONTENT_TYPE,
+    Variant,
+    render_master,
+    render_media,
+)
+from frigate_media.hls.remux import Cut, remux
+from frigate_media.services.vod import VodPlan, build_plan
+
+logger = logging.getLogger(__name__)
+
+# nginx-vod's file names (Home Assistant's notification proxy forwards only these).
+FILE_NAME_REGEX = (
+    r"master\.m3u8|index(?:-v1(?:-a1)?)?\.m3u8|init-v1(?:-a1)?\.mp4|seg-[0-9]{1,7}-v1(?:-a1)?\.m4s"
+)
+_FILE_NAME = re.compile(
+    r"^(?:(?P<master>master)\.m3u8"
+    r"|index(?:-(?P<index>v1(?:-a1)?))?\.m3u8"
+    r"|init-(?P<init>v1(?:-a1)?)\.mp4"
+    r"|seg-(?P<number>[0-9]{1,7})-(?P<segment>v1(?:-a1)?)\.m4s)$"
+)
+MEDIA_CONTENT_TYPE = "video/mp4"
+NO_STORE = {"Cache-Control": "no-store"}
+PRUNE_EVERY = 32  # segments written between cache prunes
+REMUX_TIMEOUT_SECONDS = 30.0
+
+Kind = Literal["master", "index", "init", "segment"]
+
+
+@dataclass(frozen=True)
+class HlsFile:
+    """A requested file: its kind, the tracks named in it ('' = default) and a segment number."""
+
+    kind: Kind
+    tracks: str = ""
+    number: int = 0
+
+
+def parse_file_name(name: str) -> HlsFile:
+    """The HLS file a name asks for; NotFound for any other name."""
+    match = _FILE_NAME.match(name)
+    if match is None:
+        raise NotFound("Not found")
+    if match["master"]:
+        return HlsFile("master")
+    if match["init"]:
+        return HlsFile("init", match["init"])
+    if match["number"]:
+        number = int(match["number"])
+        if number < 1:
+            raise NotFound("Segment not found")
+        return HlsFile("segment", match["segment"], number)
+    return HlsFile("index", match["index"] or "")
+
+
+@dataclass(frozen=True)
+class VodRange:
+    """A range to play, resolved from one of the mapping URL forms."""
+
+    camera: str
+    start: float
+    end: float
+    discontinuity: bool = False
+    in_progress: bool = False  # e.g. an event without an end: the playlist stays open
+
+
+@dataclass(frozen=True)
+class HlsReply:
+    """What to send: a body or a cached file, its type and headers."""
+
+    content_type: str
+    body: bytes = b""
+    file: Path | None = None
+    headers: dict[str, str] | None = None
+
+
+class HlsService:
+    """Playlists and segments for VOD ranges of one app."""
+
+    def __init__(self, context: AppContext) -> None:
+        limits = context.config.limits
+        self.context = context
+        self.cache = SegmentCache(
+            context.paths.work / "hls",
+            max_bytes=limits.hls_cache_mb * 1024 * 1024,
+            max_age_seconds=limits.hls_cache_hours * 3600,
+        )
+        self.queue_wait = limits.ffmpeg_queue_wait
+        self.timeout = min(REMUX_TIMEOUT_SECONDS, limits.ffmpeg_timeout)
+        self._slots = asyncio.Semaphore(limits.hls_jobs)
+        self._inflight: dict[str, asyncio.Future[None]] = {}
+        self._written = 0
+
+    async def reply(self, vod: VodRange, file: HlsFile, query: str) -> HlsReply:
+        """The response for `file` of `vod`; `query` is echoed into every URI of a playlist."""
+        plan = await self._plan(vod)
+        facts = await asyncio.to_thread(stream_facts, plan.clips[0].path)
+        audio = facts.has_audio and file.tracks != "v1"
+        tracks = "v1-a1" if audio else "v1"
+        if file.kind == "master":
+            variant = Variant(
+                bandwidth=facts.bitrate,
+                width=facts.width,
+                height=facts.height,
+                fps=facts.fps,
+                codecs=facts.codecs if audio else facts.video_codec,
+                index_name=f"index-{tracks}.m3u8",
+            )
+            return self._playlist(render_master(variant, query))
+        if file.kind == "index":
+            ended = not vod.in_progress and plan.end < self.context.clock.now()
+            text = render_media(
+                [ms / 1000 for ms in plan.durations_ms],
+                tracks=file.tracks or tracks,
+                query=query,
+                discontinuity=plan.discontinuity,
+                ended=ended,
+            )
+            return self._playlist(text)
+        number = 1 if file.kind == "init" else file.number
+        cut = self._cut(plan, number, audio, facts)
+        key = await asyncio.to_thread(self._key, cut)
+        await self._ensure(key, cut)
+        path = self.cache.init_path(key) if file.kind == "init" else self.cache.media_path(key)
+        return HlsReply(MEDIA_CONTENT_TYPE, file=path, headers=dict(NO_STORE))
+
+    @staticmethod
+    def _playlist(text: str) -> HlsReply:
+        return HlsReply(PLAYLIST_CONTENT_TYPE, body=text.encode(), headers=dict(NO_STORE))
+
+    async def _plan(self, vod: VodRange) -> VodPlan:
+        return await self.context.run_db(_build_plan, vod, self.context.clock.now())
+
+    @staticmethod
+    def _cut(plan: VodPlan, number: int, audio: bool, facts: StreamFacts) -> Cut:
+        if number > len(plan.clips):
+            raise NotFound("Segment not found")
+        clip = plan.clips[number - 1]
+        offset_ms = sum(plan.durations_ms[: number - 1])
+        return Cut(
+            path=clip.path,
+            start_offset=None if clip.clip_from_ms is None else clip.clip_from_ms / 1000,
+            duration=clip.duration_ms / 1000,
+            timeline_offset=offset_ms / 1000,
+            audio=audio and facts.has_audio,
+        )
+
+    def _key(self, cut: Cut) -> str:
+        try:
+            return self.cache.key(cut)
+        except OSError:
+            raise NotFound("Recording not found") from None
+
+    async def _ensure(self, key: str, cut: Cut) -> None:
+        """Make sure `key` is cached: reuse the file, join a remux under way, or start one."""
+        if await asyncio.to_thread(self.cache.lookup, self.cache.media_path(key)):
+            return
+        future = self._inflight.get(key)
+        if future is None:
+            future = asyncio.ensure_future(self._produce(key, cut))
+            self._inflight[key] = future
+            future.add_done_callback(lambda _: self._inflight.pop(key, None))
+        await asyncio.shield(future)
+
+    async def _produce(self, key: str, cut: Cut) -> None:
+        try:
+            await asyncio.wait_for(self._slots.acquire(), timeout=self.queue_wait)
+        except TimeoutError:
+            raise Busy("Too many HLS segments are being prepared; retry shortly") from None
+        work = asyncio.ensure_future(asyncio.to_thread(self._remux_and_store, key, cut))
+        # The slot is held until the thread really ends, even when we stop waiting for it.
+        work.add_done_callback(lambda _: self._slots.release())
+        try:
+            await asyncio.wait_for(asyncio.shield(work), timeout=self.timeout)
+        except TimeoutError:
+            raise Timeout("Preparing the HLS segment took too long") from None
+
+    def _remux_and_store(self, key: str, cut: Cut) -> None:
+        try:
+            init, media = remux(cut)
+        except UpstreamFailed as error:
+            # nginx-vod answers 502 for unreadable media and Frigate's nginx turns it into 404.
+            logger.warning("HLS cut of %s failed: %s", cut.path, error.message)
+            raise NotFound(error.message) from None
+        self.cache.store(key, init, media)
+        self._written += 1
+        if self._written % PRUNE_EVERY == 0:
+            self.cache.prune()
+
+
+def _build_plan(vod: VodRange, now: float) -> VodPlan:
+    return build_plan(vod.camera, vod.start, vod.end, now=now, discontinuity=vod.discontinuity)

@@ -1,0 +1,199 @@
+"""HLS at nginx-vod's URLs through the app: playlists, init and segments, access and errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from frigate_media.clock import FixedClock
+from tests.support.db import insert_event
+from tests.support.hls import parse_master, parse_media, record_clips, top_level_boxes
+
+T0 = 1_719_000_000.0  # 2024-06-21 20:00:00 UTC, a segment boundary
+LATER = T0 + 10_000
+PROXY = {"proxy": {"header_map": {"user": "x-forwarded-user", "role": "x-forwarded-role"}}}
+
+
+@pytest.fixture
+def recorded(tmp_path: Path, frigate_db: Path, clip_factory: Callable[..., Path]) -> Path:
+    """Six 10-s recordings of `front` (GOP 1 s) from T0, one of `back`."""
+    clip = clip_factory(seconds=10, gop_seconds=1)
+    record_clips(frigate_db, tmp_path / "media" / "recordings", "front", T0, clip, 6)
+    record_clips(frigate_db, tmp_path / "media" / "recordings", "back", T0, clip, 1)
+    return frigate_db
+
+
+@pytest.fixture
+def hls_client(client_factory: Callable[..., TestClient], recorded: Path) -> TestClient:
+    return client_factory(PROXY, clock=FixedClock(LATER))
+
+
+def get_ok(client: TestClient, url: str) -> Any:
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code, response.text[:200])
+    return response
+
+
+def test_master_playlist_advertises_one_h264_variant_with_the_query(hls_client: TestClient) -> None:
+    response = get_ok(
+        hls_client, f"/vod/front/start/{T0}/end/{T0 + 60}/master.m3u8?authSig=abc.def"
+    )
+    assert response.headers["content-type"] == "application/vnd.apple.mpegurl"
+    assert response.headers["cache-control"] == "no-store"
+    master = parse_master(response.text)
+    assert master.uri == "index-v1.m3u8?authSig=abc.def"
+    assert master.attributes["RESOLUTION"] == "320x240"
+    assert master.attributes["FRAME-RATE"] == "5.000"
+    assert master.attributes["CODECS"].startswith("avc1.")
+    assert len(master.attributes["CODECS"]) == len("avc1.64000D")
+    assert int(master.attributes["BANDWIDTH"]) > 10_000
+
+
+def test_index_playlist_has_one_segment_per_recording_and_ends(hls_client: TestClient) -> None:
+    text = get_ok(hls_client, f"/vod/front/start/{T0 + 3.3}/end/{T0 + 56.5}/index-v1.m3u8").text
+    playlist = parse_media(text)
+    assert playlist.version == 6 and playlist.media_sequence == 1 and playlist.independent
+    assert playlist.playlist_type == "VOD" and playlist.ended
+    assert playlist.map_uri == "init-v1.mp4"
+    assert [s.uri for s in playlist.segments] == [f"seg-{n}-v1.m4s" for n in range(1, 7)]
+    # 3.3 s snaps back to the 3.0 s keyframe: 7.0 + 4 x 10 + 6.5 s
+    assert [s.duration for s in playlist.segments] == [7.0, 10.0, 10.0, 10.0, 10.0, 6.5]
+    assert playlist.target_duration == 10
+    assert not any(s.discontinuity for s in playlist.segments)
+
+
+def test_every_uri_carries_the_query_string_including_the_map(hls_client: TestClient) -> None:
+    query = "authSig=eyJ0eXAiOiJKV1Qi.x_y-z&extra=1"
+    text = get_ok(hls_client, f"/vod/front/start/{T0}/end/{T0 + 30}/index.m3u8?{query}").text
+    playlist = parse_media(text)
+    assert playlist.map_uri == f"init-v1.mp4?{query}"
+    assert all(segment.uri.endswith(f".m4s?{query}") for segment in playlist.segments)
+    assert len(playlist.segments) == 3
+
+
+def test_init_is_ftyp_and_moov_and_segments_are_moof_and_mdat(hls_client: TestClient) -> None:
+    base = f"/vod/front/start/{T0 + 3.3}/end/{T0 + 25}"
+    init = get_ok(hls_client, f"{base}/init-v1.mp4")
+    assert init.headers["content-type"] == "video/mp4"
+    assert top_level_boxes(init.content) == ["ftyp", "moov"]
+    for number in (1, 2, 3):
+        segment = get_ok(hls_client, f"{base}/seg-{number}-v1.m4s")
+        assert segment.headers["content-type"] == "video/mp4"
+        kinds = top_level_boxes(segment.content)
+        assert set(kinds) == {"moof", "mdat"} and kinds[0] == "moof"
+
+
+def test_a_cached_segment_is_served_again_byte_for_byte(hls_client: TestClient) -> None:
+    url = f"/vod/front/start/{T0}/end/{T0 + 20}/seg-2-v1.m4s"
+    first = get_ok(hls_client, url).content
+    assert get_ok(hls_client, url).content == first
+
+
+def test_clip_form_puts_a_discontinuity_before_each_later_recording(
+    hls_client: TestClient,
+) -> None:
+    text = get_ok(hls_client, f"/vod/clip/front/start/{T0 + 5}/end/{T0 + 35}/index.m3u8").text
+    playlist = parse_media(text)
+    assert [s.discontinuity for s in playlist.segments] == [False, True, True, True]
+    assert playlist.total == pytest.approx(30.0, abs=0.001)
+
+
+def test_event_form_pads_the_event_and_reaches_the_segments(
+    hls_client: TestClient, recorded: Path
+) -> None:
+    event_id = insert_event(recorded, "front", T0 + 13.5, T0 + 17)
+    text = get_ok(hls_client, f"/vod/event/{event_id}/index.m3u8?padding=1").text
+    playlist = parse_media(text)
+    assert playlist.total == pytest.approx(6.0, abs=0.001)  # from the 12 s keyframe to 18 s
+    assert playlist.ended
+    segment = get_ok(hls_client, f"/vod/event/{event_id}/seg-1-v1.m4s?padding=1")
+    assert top_level_boxes(segment.content)[0] == "moof"
+
+
+def test_an_event_in_progress_gives_an_open_playlist(
+    client_factory: Callable[..., TestClient], recorded: Path
+) -> None:
+    event_id = insert_event(recorded, "front", T0 + 42, None)
+    client = client_factory(PROXY, clock=FixedClock(T0 + 60))
+    playlist = parse_media(get_ok(client, f"/vod/event/{event_id}/index.m3u8").text)
+    assert not playlist.ended and playlist.playlist_type is None
+    assert playlist.total == pytest.approx(18.0, abs=0.001)  # 42 s (a keyframe) to 60 s
+
+
+def test_a_range_reaching_into_the_present_gives_an_open_playlist(
+    client_factory: Callable[..., TestClient], recorded: Path
+) -> None:
+    client = client_factory(PROXY, clock=FixedClock(T0 + 55))
+    playlist = parse_media(get_ok(client, f"/vod/front/start/{T0}/end/{T0 + 120}/index.m3u8").text)
+    assert not playlist.ended and playlist.playlist_type is None
+    assert len(playlist.segments) == 6
+
+
+def test_hour_forms_in_utc_and_in_a_named_zone(hls_client: TestClient) -> None:
+    utc = parse_media(get_ok(hls_client, "/vod/2024-06/21/20/front/utc/index.m3u8").text)
+    assert len(utc.segments) == 6
+    zoned = get_ok(hls_client, "/vod/2024-06/21/22/front/Europe,Berlin/index-v1.m3u8?x=1")
+    assert parse_media(zoned.text).segments[0].uri == "seg-1-v1.m4s?x=1"
+    assert hls_client.get("/vod/2024-06/21/21/front/utc/index.m3u8").status_code == 404
+
+
+def test_the_same_routes_answer_under_the_api_prefix(hls_client: TestClient) -> None:
+    text = get_ok(hls_client, f"/api/vod/front/start/{T0}/end/{T0 + 10}/index.m3u8").text
+    assert len(parse_media(text).segments) == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/vod/front/start/{T0 + 500}/end/{T0 + 600}/index.m3u8",
+        f"/vod/front/start/{T0}/end/{T0 + 20}/seg-3-v1.m4s",
+        f"/vod/front/start/{T0}/end/{T0 + 20}/seg-0-v1.m4s",
+        f"/vod/front/start/{T0}/end/{T0 + 20}/init-v1.mp4x",
+        f"/vod/front/start/{T0}/end/{T0 + 20}/playlist.m3u8",
+        f"/vod/garage/start/{T0}/end/{T0 + 20}/index.m3u8",
+        "/vod/event/1719000001.0-nosuch/master.m3u8",
+        "/vod/event/" + "9" * 80 + "/master.m3u8",
+    ],
+)
+def test_missing_things_are_404_json(hls_client: TestClient, url: str) -> None:
+    response = hls_client.get(url)
+    assert response.status_code == 404
+    assert response.json()["success"] is False
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"front/start/nan/end/{T0}",
+        f"front/start/{T0}/end/inf",
+        f"front/start/{T0 + 20}/end/{T0}",
+        "2024-13/01/00/front/utc",
+        "2024-06/21/20/front/Not,AZone",
+    ],
+)
+def test_bad_times_are_400_json(hls_client: TestClient, path: str) -> None:
+    response = hls_client.get(f"/vod/{path}/index.m3u8")
+    assert response.status_code == 400
+    assert response.json()["success"] is False
+
+
+def test_a_role_without_the_camera_gets_403_for_every_file(hls_client: TestClient) -> None:
+    headers = {"x-forwarded-user": "bob", "x-forwarded-role": "front_only"}
+    for name in ("master.m3u8", "index-v1.m3u8", "init-v1.mp4", "seg-1-v1.m4s"):
+        response = hls_client.get(f"/vod/back/start/{T0}/end/{T0 + 10}/{name}", headers=headers)
+        assert response.status_code == 403, name
+    allowed = hls_client.get(f"/vod/front/start/{T0}/end/{T0 + 10}/master.m3u8", headers=headers)
+    assert allowed.status_code == 200
+
+
+def test_an_event_of_a_hidden_camera_is_403_after_loading(
+    hls_client: TestClient, recorded: Path
+) -> None:
+    event_id = insert_event(recorded, "back", T0 + 2, T0 + 5)
+    headers = {"x-forwarded-user": "bob", "x-forwarded-role": "front_only"}
+    assert hls_client.get(f"/vod/event/{event_id}/master.m3u8", headers=headers).status_code == 403
+    assert hls_client.get(f"/vod/event/{event_id}/master.m3u8").status_code == 200
