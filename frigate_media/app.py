@@ -21,6 +21,8 @@ from frigate_media.config import FrigateConfig
 from frigate_media.context import AppContext
 from frigate_media.ffmpeg.binary import resolve_ffmpeg
 from frigate_media.ffmpeg.runner import FfmpegRunner
+from frigate_media.recording.command import records
+from frigate_media.recording.service import RecorderService
 from frigate_media.storage.db import open_database
 from frigate_media.storage.paths import MediaPaths
 
@@ -67,6 +69,8 @@ def add_background_services(context: AppContext, *, enabled: bool) -> None:
     """Attach the long-running services (frame ingest, recorder, preview writer, ...)."""
     if not enabled:
         return
+    if any(records(camera) for camera in context.config.cameras.values()):
+        context.background.append(RecorderService(context))
 
 
 def create_app(

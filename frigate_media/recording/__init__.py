@@ -1,0 +1,1 @@
+"""Recording: the recorder service, segment mover, retention and the `index` command."""
