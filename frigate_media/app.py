@@ -32,11 +32,11 @@ logger = logging.getLogger(__name__)
 # (`/{camera}/{label}/...`) must stay last so `/events/...` and `/preview/...` win.
 PUBLIC_API_ROUTERS: list[APIRouter] = [system.router]
 PROTECTED_API_ROUTERS: list[APIRouter] = [
+    hls.router,  # before vod: `/vod/<ym>/<d>/<h>/<cam>/master.m3u8` is not a time zone
     vod.router,
     recordings.router,
     events.router,
     previews.router,
-    hls.router,
     labels.router,  # last: /{camera}/{label}/... would capture /events/... and /review/...
 ]
 # Routers at the root: nginx-vod style /vod/... HLS names, static /recordings, /clips, /exports.

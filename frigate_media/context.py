@@ -19,8 +19,8 @@ from frigate_media.ffmpeg.runner import FfmpegRunner
 from frigate_media.storage.paths import MediaPaths
 
 if TYPE_CHECKING:
-    from frigate_media.services.previews import PreviewJobs
     from frigate_media.services.hls import HlsService
+    from frigate_media.services.previews import PreviewJobs
 
 logger = logging.getLogger(__name__)
 

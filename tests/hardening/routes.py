@@ -21,7 +21,7 @@ from tests.hardening.world import World, hour_parts
 
 Kind = Literal["camera", "admin", "public", "authenticated", "birdseye"]
 UrlBuilder = Callable[[World, str], list[str]]
-PARAM = re.compile(r"\{[^}]*\}")
+PARAM = re.compile(r"\{[^}:]*(:[^}]*)?\}")
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,8 @@ class Access:
 
 
 def normalize(path: str) -> str:
-    return PARAM.sub("{}", path)
+    """`/vod/{camera_name}/x/{file_name:hlsfile}` -> `/vod/{}/x/{:hlsfile}` (converters kept)."""
+    return PARAM.sub(lambda m: "{" + (m.group(1) or "") + "}", path)
 
 
 def mounted_routes(app: FastAPI) -> list[tuple[str, str, str]]:
@@ -49,7 +50,7 @@ def mounted_routes(app: FastAPI) -> list[tuple[str, str, str]]:
     for route in iter_route_contexts(app.routes):
         path = route.path
         if isinstance(route.route, Mount) or isinstance(route.original_route, Mount):
-            found.append(("GET", normalize(path.rstrip("/") + "/{path}"), path))
+            found.append(("GET", normalize(path.rstrip("/") + "/{p:path}"), path))
             continue
         if path is None:
             continue
@@ -99,6 +100,16 @@ CLIP = "/api/{cam}/start/{s}/end/{e}"
 VOD = "/vod/{cam}/start/{s}/end/{e}"
 ANY_4XX = frozenset({200, 400, 404})
 
+HLS_ROUTES = {
+    "/vod/{}/start/{}/end/{}/{:hlsfile}": [VOD + "/" + name for name in HLS_FILES],
+    "/vod/clip/{}/start/{}/end/{}/{:hlsfile}": [
+        "/vod/clip/{cam}/start/{s}/end/{e}/" + name for name in HLS_FILES
+    ],
+    "/vod/event/{}/{:hlsfile}": ["/vod/event/{m.event_id}/" + name for name in HLS_FILES],
+    "/vod/{}/{}/{}/{}/{:hlsfile}": ["/vod/{ym}/{d}/{h}/{cam}/" + name for name in HLS_FILES],
+    "/vod/{}/{}/{}/{}/{}/{:hlsfile}": ["/vod/{ym}/{d}/{h}/{cam}/utc/" + name for name in HLS_FILES],
+}
+
 ROUTES: dict[tuple[str, str], Access] = {
     # Service routes.
     ("GET", "/api/version"): Access("public", _one("/api/version")),
@@ -137,9 +148,9 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("GET", "/api/vod/clip/{}/start/{}/end/{}"): Access(
         "camera", _one("/api/vod/clip/{cam}/start/{s}/end/{e}")
     ),
-    ("GET", "/recordings/{}"): Access("camera", _static("recordings")),
-    ("GET", "/clips/{}"): Access("camera", _static("clips")),
-    ("GET", "/exports/{}"): Access("camera", _static("exports")),
+    ("GET", "/recordings/{:path}"): Access("camera", _static("recordings")),
+    ("GET", "/clips/{:path}"): Access("camera", _static("clips")),
+    ("GET", "/exports/{:path}"): Access("camera", _static("exports")),
     # Events and reviews (issue 5).
     ("GET", "/api/events/{}/snapshot.jpg"): Access(
         "camera", _one("/api/events/{m.event_id}/snapshot.jpg")
@@ -193,6 +204,9 @@ ROUTES: dict[tuple[str, str], Access] = {
             "/api/preview/{m.preview_frame}/thumbnail.webp",
         ),
     ),
+    ("GET", "/api/preview/{}/start/{}/end/{}/frames"): Access(
+        "camera", _one("/api/preview/{cam}/start/{s}/end/{e}/frames")
+    ),
     ("GET", "/api/preview/{}/start/{}/end/{}"): Access(
         "camera", _one("/api/preview/{cam}/start/{s}/end/{e}")
     ),
@@ -202,20 +216,12 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("GET", "/api/preview/{}/{}/{}/{}/{}/{}"): Access(
         "camera", _one("/api/preview/{ym}/{d}/{h}/{cam}/utc/100")
     ),
-    # HLS at the root (issue 8): every file of a playlist, for a time range and an event.
-    ("GET", "/vod/{}/start/{}/end/{}/{}"): Access(
-        "camera", _many(*(VOD + "/" + name for name in HLS_FILES))
-    ),
-    ("GET", "/vod/{}/{}/{}/{}/{}/{}"): Access(
-        "camera", _many(*("/vod/{ym}/{d}/{h}/{cam}/utc/" + name for name in HLS_FILES))
-    ),
-    ("GET", "/vod/event/{}/{}"): Access(
-        "camera", _many(*("/vod/event/{m.event_id}/" + name for name in HLS_FILES))
-    ),
-    ("GET", "/vod/clip/{}/start/{}/end/{}/{}"): Access(
-        "camera",
-        _many(*("/vod/clip/{cam}/start/{s}/end/{e}/" + name for name in HLS_FILES)),
-    ),
+    # HLS (issue 8) at the root and under the API prefix: every file of a playlist.
+    **{
+        ("GET", prefix + template): Access("camera", _many(*(prefix + url for url in urls)))
+        for prefix in ("", "/api")
+        for template, urls in HLS_ROUTES.items()
+    },
 }
 
 # Paths that name no camera but show every camera: only identities that see all may call them.
