@@ -113,12 +113,20 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 20.0) -> bool:
     return predicate()
 
 
-def scratch_files(world: World) -> set[str]:
-    """Files in our work dir and loose files in the cache root (where temp files would leak)."""
+TEMP_MARKERS = (".part", ".tmp", ".partial", "playlist_")
+
+
+def temp_files(world: World) -> set[str]:
+    """Leftovers a request must not leave: loose files in the cache root, and files in our
+    work dir that are plainly temporary (`*.part*`, `*.tmp`, dot-files, concat playlists).
+    Finished cache entries (HLS fragments, built clips) are allowed to stay."""
     found: set[str] = set()
-    work = world.cache_dir / "frigate-media"
-    if work.exists():
-        found |= {str(p) for p in work.rglob("*") if p.is_file()}
     if world.cache_dir.exists():
         found |= {str(p) for p in world.cache_dir.iterdir() if p.is_file()}
+    work = world.cache_dir / "frigate-media"
+    if work.exists():
+        for path in work.rglob("*"):
+            name = path.name
+            if path.is_file() and (name.startswith(".") or any(m in name for m in TEMP_MARKERS)):
+                found.add(str(path))
     return found
