@@ -13,6 +13,7 @@ from frigate_media import __version__
 from frigate_media.api.deps import get_identity
 from frigate_media.api.errors import install_error_handlers
 from frigate_media.api.head import HeadAsGetMiddleware
+from frigate_media.api.openapi import install_media_openapi
 from frigate_media.api.routes import events, hls, labels, previews, recordings, static, system, vod
 from frigate_media.auth.identity import Authenticator
 from frigate_media.auth.tokens import load_jwt_secret
@@ -101,6 +102,7 @@ def create_app(
     app.state.context = context
     install_error_handlers(app)
     app.add_middleware(HeadAsGetMiddleware)
+    install_media_openapi(app)
     prefix = config.server.api_prefix
     protected = [Depends(get_identity)]
     for router in PUBLIC_API_ROUTERS:
