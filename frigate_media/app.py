@@ -14,7 +14,17 @@ from frigate_media.api.deps import get_identity
 from frigate_media.api.errors import install_error_handlers
 from frigate_media.api.head import HeadAsGetMiddleware
 from frigate_media.api.openapi import install_media_openapi
-from frigate_media.api.routes import events, hls, labels, previews, recordings, static, system, vod
+from frigate_media.api.routes import (
+    events,
+    hls,
+    labels,
+    live,
+    previews,
+    recordings,
+    static,
+    system,
+    vod,
+)
 from frigate_media.auth.identity import Authenticator
 from frigate_media.auth.tokens import load_jwt_secret
 from frigate_media.clock import Clock, SystemClock
@@ -22,6 +32,7 @@ from frigate_media.config import FrigateConfig
 from frigate_media.context import AppContext
 from frigate_media.ffmpeg.binary import resolve_ffmpeg
 from frigate_media.ffmpeg.runner import FfmpegRunner
+from frigate_media.frames.processor import FrameProcessor
 from frigate_media.recording.command import records
 from frigate_media.recording.service import RecorderService
 from frigate_media.storage.db import open_database
@@ -33,12 +44,14 @@ logger = logging.getLogger(__name__)
 # (`/{camera}/{label}/...`) must stay last so `/events/...` and `/preview/...` win.
 PUBLIC_API_ROUTERS: list[APIRouter] = [system.router]
 PROTECTED_API_ROUTERS: list[APIRouter] = [
+    live.router,
     hls.router,  # before vod: `/vod/<ym>/<d>/<h>/<cam>/master.m3u8` is not a time zone
     vod.router,
     recordings.router,
     events.router,
     previews.router,
-    labels.router,  # last: /{camera}/{label}/... would capture /events/... and /review/...
+    labels.router,  # /{camera}/{label}/... would capture /events/... and /review/...
+    live.mjpeg_router,  # last: /{camera_name} captures any single segment
 ]
 # Routers at the root: nginx-vod style /vod/... HLS names, static /recordings, /clips, /exports.
 PROTECTED_ROOT_ROUTERS: list[APIRouter] = [static.router, hls.router]
@@ -68,8 +81,14 @@ def build_context(config: FrigateConfig, *, clock: Clock | None = None) -> AppCo
 
 def add_background_services(context: AppContext, *, enabled: bool) -> None:
     """Attach the long-running services (frame ingest, recorder, preview writer, ...)."""
+    # The frame processor always exists (latest.jpg falls back to previews without ingest);
+    # it ingests cameras only when started as a background service.
+    context.frames = FrameProcessor(
+        context.config, context.ffmpeg, context.clock, context.paths.preview_frames
+    )
     if not enabled:
         return
+    context.background.append(context.frames)
     if any(records(camera) for camera in context.config.cameras.values()):
         context.background.append(RecorderService(context))
 
