@@ -35,7 +35,7 @@ def test_head_on_an_endless_stream_stops_the_stream_after_the_headers(
     closed = threading.Event()
     router = APIRouter()
 
-    @router.get("/api/endless")
+    @router.get("/probe/endless")
     async def endless() -> ClosingStreamingResponse:
         async def frames() -> AsyncIterator[bytes]:
             try:
@@ -50,7 +50,7 @@ def test_head_on_an_endless_stream_stops_the_stream_after_the_headers(
         )
 
     client.app.include_router(router)  # type: ignore[attr-defined]
-    head = client.head("/api/endless", timeout=10)
+    head = client.head("/probe/endless", timeout=10)
     assert head.status_code == 200
     assert head.headers["content-type"].startswith("multipart/x-mixed-replace")
     assert head.content == b""
