@@ -88,9 +88,9 @@ def add_background_services(context: AppContext, *, enabled: bool) -> None:
     )
     if not enabled:
         return
-    context.background.append(context.frames)
     if any(records(camera) for camera in context.config.cameras.values()):
         context.background.append(RecorderService(context))
+    context.background.append(context.frames)
 
 
 def create_app(
