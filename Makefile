@@ -46,5 +46,13 @@ browser-deps:
 bench: install
 	$(BIN)/python -m benchmarks
 
+## fuzz: a long schemathesis run over every operation (FUZZ_EXAMPLES, default 500 per operation)
+fuzz: install
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(BIN)/python -m pytest -q -p no:cacheprovider tests/hardening/test_fuzz.py
+
+## soak: mixed load on the demo for SOAK_SECONDS (default 600); fails on >10 % resource growth
+soak: install
+	$(BIN)/python -m tests.hardening.soak
+
 clean:
 	rm -rf $(VENV) data .mypy_cache .pytest_cache .ruff_cache

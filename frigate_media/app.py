@@ -12,7 +12,19 @@ from fastapi import APIRouter, Depends, FastAPI
 from frigate_media import __version__
 from frigate_media.api.deps import get_identity
 from frigate_media.api.errors import install_error_handlers
-from frigate_media.api.routes import hls, previews, recordings, static, system, vod
+from frigate_media.api.head import HeadAsGetMiddleware
+from frigate_media.api.openapi import install_media_openapi
+from frigate_media.api.routes import (
+    events,
+    hls,
+    labels,
+    live,
+    previews,
+    recordings,
+    static,
+    system,
+    vod,
+)
 from frigate_media.auth.identity import Authenticator
 from frigate_media.auth.tokens import load_jwt_secret
 from frigate_media.clock import Clock, SystemClock
@@ -20,6 +32,7 @@ from frigate_media.config import FrigateConfig
 from frigate_media.context import AppContext
 from frigate_media.ffmpeg.binary import resolve_ffmpeg
 from frigate_media.ffmpeg.runner import FfmpegRunner
+from frigate_media.frames.processor import FrameProcessor
 from frigate_media.recording.command import records
 from frigate_media.recording.service import RecorderService
 from frigate_media.services.preview_writer import PreviewWriter
@@ -31,16 +44,18 @@ logger = logging.getLogger(__name__)
 # Routers mounted under `server.api_prefix`, in match order. Camera-first dynamic routes
 # (`/{camera}/{label}/...`) must stay last so `/events/...` and `/preview/...` win.
 PUBLIC_API_ROUTERS: list[APIRouter] = [system.router]
-# The HLS router comes before the VOD JSON router: `/vod/<ym>/<d>/<h>/<cam>/index.m3u8` would
-# otherwise match the JSON route with a time zone named "index.m3u8".
 PROTECTED_API_ROUTERS: list[APIRouter] = [
-    previews.router,
-    hls.router,
+    live.router,
+    hls.router,  # before vod: `/vod/<ym>/<d>/<h>/<cam>/master.m3u8` is not a time zone
     vod.router,
     recordings.router,
+    events.router,
+    previews.router,
+    labels.router,  # /{camera}/{label}/... would capture /events/... and /review/...
+    live.mjpeg_router,  # last: /{camera_name} captures any single segment
 ]
 # Routers at the root: nginx-vod style /vod/... HLS names, static /recordings, /clips, /exports.
-PROTECTED_ROOT_ROUTERS: list[APIRouter] = [hls.router, static.router]
+PROTECTED_ROOT_ROUTERS: list[APIRouter] = [static.router, hls.router]
 
 
 def build_context(config: FrigateConfig, *, clock: Clock | None = None) -> AppContext:
@@ -67,10 +82,16 @@ def build_context(config: FrigateConfig, *, clock: Clock | None = None) -> AppCo
 
 def add_background_services(context: AppContext, *, enabled: bool) -> None:
     """Attach the long-running services (frame ingest, recorder, preview writer, ...)."""
+    # The frame processor always exists (latest.jpg falls back to previews without ingest);
+    # it ingests cameras only when started as a background service.
+    context.frames = FrameProcessor(
+        context.config, context.ffmpeg, context.clock, context.paths.preview_frames
+    )
     if not enabled:
         return
     if any(records(camera) for camera in context.config.cameras.values()):
         context.background.append(RecorderService(context))
+    context.background.append(context.frames)
     context.background.append(PreviewWriter(context))
 
 
@@ -101,6 +122,8 @@ def create_app(
     )
     app.state.context = context
     install_error_handlers(app)
+    app.add_middleware(HeadAsGetMiddleware)
+    install_media_openapi(app)
     prefix = config.server.api_prefix
     protected = [Depends(get_identity)]
     for router in PUBLIC_API_ROUTERS:

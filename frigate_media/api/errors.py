@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 
 from fastapi import FastAPI, Request
@@ -31,6 +32,24 @@ def describe_validation_error(error: RequestValidationError) -> str:
     return "; ".join(problems) or "Invalid request"
 
 
+# Storage faults (disk full, cache not writable, out of file handles) are the host's state,
+# not a bug: answer 507/503 JSON so clients retry, instead of a bare 500.
+FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+UNAVAILABLE_ERRNOS = frozenset(
+    {
+        errno.EROFS,
+        errno.EACCES,
+        errno.EPERM,
+        errno.ENOTDIR,
+        errno.EEXIST,
+        errno.EMFILE,
+        errno.ENFILE,
+        errno.EIO,
+    }
+)
+STORAGE_RETRY_AFTER = "30"
+
+
 def install_error_handlers(app: FastAPI) -> None:
     async def on_media_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, MediaError)
@@ -52,6 +71,17 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(error, RequestValidationError)
         return error_response(422, describe_validation_error(error))
 
+    async def on_os_error(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, OSError)
+        if error.errno not in FULL_ERRNOS | UNAVAILABLE_ERRNOS:
+            raise error
+        logger.error("storage fault on %s %s: %s", request.method, request.url.path, error)
+        reason = error.strerror or "storage error"
+        headers = {"Retry-After": STORAGE_RETRY_AFTER}
+        if error.errno in FULL_ERRNOS:
+            return error_response(507, f"Insufficient storage: {reason}", headers)
+        return error_response(503, f"Storage unavailable: {reason}", headers)
+
     async def on_unexpected(request: Request, error: Exception) -> JSONResponse:
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
         return error_response(500, "Internal server error")
@@ -59,4 +89,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(MediaError, on_media_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(OSError, on_os_error)
     app.add_exception_handler(Exception, on_unexpected)

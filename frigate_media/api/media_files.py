@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from fastapi import Request, Response
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.responses import FileResponse
 
+from frigate_media.api.streaming import ClosingStreamingResponse
 from frigate_media.services.byteranges import check_range
 from frigate_media.services.clips import ClipBody
 
@@ -52,4 +53,4 @@ def clip_response(request: Request, body: ClipBody) -> Response:
             headers=body.headers,
         )
     assert body.stream is not None
-    return StreamingResponse(body.stream, media_type="video/mp4", headers=body.headers)
+    return ClosingStreamingResponse(body.stream, media_type="video/mp4", headers=body.headers)

@@ -1,0 +1,83 @@
+"""Event media routes: snapshot, clean copy, thumbnail, clip and preview of one event or review."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from frigate_media.api.deps import ContextDep, IdentityDep
+from frigate_media.errors import BadRequest
+from frigate_media.services import imaging
+from frigate_media.services.snapshots import SnapshotQuery, clean_snapshot, event_snapshot
+from frigate_media.services.thumbnails import event_thumbnail
+
+router = APIRouter(tags=["events"])
+
+YEAR = 31536000
+ENDED_CACHE = f"private, max-age={YEAR}"
+
+
+class Extension(StrEnum):
+    webp = "webp"
+    png = "png"
+    jpg = "jpg"
+    jpeg = "jpeg"
+
+
+OptionalInt = Annotated[int | None, Query()]
+
+
+@router.get("/events/{event_id}/snapshot.jpg")
+async def snapshot_jpg(
+    event_id: str,
+    context: ContextDep,
+    identity: IdentityDep,
+    download: bool = False,
+    timestamp: OptionalInt = None,
+    bbox: OptionalInt = None,
+    crop: OptionalInt = None,
+    height: OptionalInt = None,
+    quality: OptionalInt = None,
+) -> Response:
+    """The event's snapshot: rendered from the clean copy when parameters are given."""
+    if height is not None and height < 0:
+        raise BadRequest("height must be a positive number of pixels")
+    query = SnapshotQuery(timestamp, bbox, crop, height, quality)
+    image = await event_snapshot(context, identity, event_id, query)
+    headers = {
+        "Cache-Control": ENDED_CACHE if image.ended else "no-store",
+        "X-Frame-Time": str(image.frame_time if image.frame_time is not None else 0),
+    }
+    if download:
+        headers["Content-Disposition"] = f"attachment; filename=snapshot-{event_id}.jpg"
+    return Response(image.data, media_type="image/jpeg", headers=headers)
+
+
+@router.get("/events/{event_id}/snapshot-clean.webp")
+async def snapshot_clean_webp(
+    event_id: str, context: ContextDep, identity: IdentityDep, download: bool = False
+) -> Response:
+    """The clean copy of the event's snapshot as WebP."""
+    image = await clean_snapshot(context, identity, event_id)
+    headers = {"Cache-Control": ENDED_CACHE if image.ended else "no-cache"}
+    if download:
+        headers["Content-Disposition"] = f"attachment; filename=snapshot-{event_id}-clean.webp"
+    return Response(image.data, media_type="image/webp", headers=headers)
+
+
+@router.get("/events/{event_id}/thumbnail.{extension}")
+async def thumbnail(
+    event_id: str,
+    extension: Extension,
+    context: ContextDep,
+    identity: IdentityDep,
+    max_cache_age: Annotated[int, Query(ge=0, le=10 * YEAR)] = 2592000,
+    format: str = "ios",
+) -> Response:
+    """The event's thumbnail, always encoded in the requested format."""
+    ext = extension.value
+    image = await event_thumbnail(context, identity, event_id, ext, android=format == "android")
+    cache = f"private, max-age={max_cache_age}" if image.ended else "no-store"
+    return Response(image.data, media_type=imaging.mime_type(ext), headers={"Cache-Control": cache})

@@ -1,0 +1,50 @@
+"""The newest event of a camera and label: its thumbnail, snapshot and clip (`any`: every label).
+
+Mounted last: `/{camera_name}/{label}/...` would otherwise capture `/events/<id>/...`.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from frigate_media.api.deps import CameraDep, ContextDep, IdentityDep
+from frigate_media.services import imaging
+from frigate_media.services.events import checked_label, newest_event, newest_with_snapshot
+from frigate_media.services.snapshots import SnapshotQuery, event_snapshot
+from frigate_media.services.thumbnails import event_thumbnail, placeholder_jpeg
+
+router = APIRouter(tags=["labels"])
+
+LABEL_CACHE_SECONDS = 60
+
+
+@router.get("/{camera_name}/{label}/best.jpg")
+@router.get("/{camera_name}/{label}/thumbnail.jpg")
+async def label_thumbnail(
+    label: str, camera: CameraDep, context: ContextDep, identity: IdentityDep
+) -> Response:
+    """The thumbnail of the newest event; a black 175x175 JPEG when there is none."""
+    event = await context.run_db(newest_event, camera.name, checked_label(label))
+    if event is None:
+        return Response(
+            placeholder_jpeg(), media_type="image/jpeg", headers={"Cache-Control": "no-store"}
+        )
+    image = await event_thumbnail(context, identity, event.id, "jpg", android=False)
+    cache = f"private, max-age={LABEL_CACHE_SECONDS}" if image.ended else "no-store"
+    return Response(image.data, media_type="image/jpeg", headers={"Cache-Control": cache})
+
+
+@router.get("/{camera_name}/{label}/snapshot.jpg")
+async def label_snapshot(
+    label: str, camera: CameraDep, context: ContextDep, identity: IdentityDep
+) -> Response:
+    """The snapshot of the newest event with one; a black 1280x720 JPEG when there is none."""
+    event = await context.run_db(newest_with_snapshot, camera.name, checked_label(label))
+    if event is None:
+        return Response(imaging.black_jpeg(1280, 720), media_type="image/jpeg")
+    image = await event_snapshot(context, identity, event.id, SnapshotQuery())
+    headers = {
+        "Cache-Control": "private, max-age=31536000" if image.ended else "no-store",
+        "X-Frame-Time": str(image.frame_time if image.frame_time is not None else 0),
+    }
+    return Response(image.data, media_type="image/jpeg", headers=headers)
