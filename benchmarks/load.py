@@ -230,10 +230,13 @@ async def mjpeg_viewers(
 ) -> Measure:
     """`viewers` MJPEG clients (round-robin over `paths`); frames/s per viewer after `warmup`.
 
-    `rate` is the median frames/s per viewer; `latencies` are the gaps between frames.
+    `rate` is the median frames/s per viewer; `latencies` are the gaps between frames. A viewer's
+    rate counts the frames after its first one in the window over the time from that first one
+    to the window's end: no fence-post frame, and a stall at the end still lowers it.
     """
     measure = Measure()
     counts = [0] * viewers
+    firsts: list[tuple[float, int] | None] = [None] * viewers  # (arrival, frames in that chunk)
     gaps: list[float] = []
     began = time.perf_counter()
     start_counting = began + warmup
@@ -257,6 +260,8 @@ async def mjpeg_viewers(
                     return
                 if frames and now >= start_counting:
                     counts[number] += frames
+                    if firsts[number] is None:
+                        firsts[number] = (now, frames)
                     if last is not None:
                         gaps.append(now - last)
                 if frames:
@@ -275,7 +280,12 @@ async def mjpeg_viewers(
             task.cancel()
         if pending:
             await asyncio.wait(pending, timeout=10)
-    rates = [count / seconds for count in counts]
+    rates = []
+    for count, first in zip(counts, firsts, strict=True):
+        if first is None or stop_at - first[0] <= 0:
+            rates.append(count / seconds)
+        else:
+            rates.append((count - first[1]) / (stop_at - first[0]))
     summary = summarize(rates)
     measure.rate = summary.p50
     measure.latencies = gaps
