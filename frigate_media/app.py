@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from frigate_media import __version__
 from frigate_media.api.deps import get_identity
 from frigate_media.api.errors import install_error_handlers
-from frigate_media.api.routes import events, labels, recordings, static, system, vod
+from frigate_media.api.routes import events, labels, previews, recordings, static, system, vod
 from frigate_media.auth.identity import Authenticator
 from frigate_media.auth.tokens import load_jwt_secret
 from frigate_media.clock import Clock, SystemClock
@@ -31,6 +31,7 @@ PUBLIC_API_ROUTERS: list[APIRouter] = [system.router]
 PROTECTED_API_ROUTERS: list[APIRouter] = [
     vod.router,
     recordings.router,
+    previews.router,
     events.router,
     labels.router,  # last: /{camera}/{label}/... would capture /events/... and /review/...
 ]

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from peewee import SqliteDatabase
 
@@ -17,6 +17,9 @@ from frigate_media.config import CameraConfig, FrigateConfig
 from frigate_media.errors import NotFound
 from frigate_media.ffmpeg.runner import FfmpegRunner
 from frigate_media.storage.paths import MediaPaths
+
+if TYPE_CHECKING:
+    from frigate_media.services.previews import PreviewJobs
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +48,7 @@ class AppContext:
     clock: Clock
     auth: Authenticator
     background: list[BackgroundService] = field(default_factory=list)
+    previews: PreviewJobs | None = None  # preview encodes in flight (services/previews.py)
     _db_executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(DB_THREADS, thread_name_prefix="db")
     )

@@ -1,0 +1,148 @@
+"""Preview routes: GIF and MP4 of a range, review previews, preview frames, the UI preview lists."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query
+from fastapi.responses import FileResponse, JSONResponse, Response
+
+from frigate_media.api.deps import CameraDep, ContextDep, IdentityDep
+from frigate_media.auth.identity import Identity
+from frigate_media.context import AppContext
+from frigate_media.services import preview_catalog, previews
+from frigate_media.services.preview_frames import camera_of_frame_name
+from frigate_media.services.timeranges import hour_range
+
+router = APIRouter(tags=["previews"])
+
+GifAgeQuery = Query(previews.GIF_MAX_AGE, ge=0, description="Max cache age in seconds")
+Mp4AgeQuery = Query(previews.MP4_MAX_AGE, ge=0, description="Max cache age in seconds")
+
+
+def gif_response(made: previews.GifPreview) -> Response:
+    return Response(
+        made.content,
+        media_type="image/gif",
+        headers={"Cache-Control": f"private, max-age={made.max_age}"},
+    )
+
+
+def mp4_response(context: AppContext, made: previews.Mp4Preview) -> FileResponse:
+    """The cached file with Content-Length and Range support; nginx may serve it instead."""
+    headers = {
+        "Content-Description": "File Transfer",
+        "Cache-Control": f"private, max-age={made.max_age}",
+    }
+    if context.config.server.behind_frigate_nginx:
+        headers["X-Accel-Redirect"] = f"/cache/{made.file_name}"
+    return FileResponse(made.path, media_type="video/mp4", filename=made.file_name, headers=headers)
+
+
+# Static first segments (/preview, /review) come before the camera-first routes.
+
+
+@router.get("/preview/{file_name}/thumbnail.jpg")
+async def preview_thumbnail_jpg(
+    file_name: str, context: ContextDep, identity: IdentityDep
+) -> Response:
+    """One cached preview frame as JPEG."""
+    identity.require_camera(camera_of_frame_name(file_name))
+    content = await preview_catalog.frame_image(context, file_name, "jpg")
+    return _frame_response(content, "image/jpeg")
+
+
+@router.get("/preview/{file_name}/thumbnail.webp")
+async def preview_thumbnail_webp(
+    file_name: str, context: ContextDep, identity: IdentityDep
+) -> Response:
+    """One cached preview frame as stored (WebP)."""
+    identity.require_camera(camera_of_frame_name(file_name))
+    content = await preview_catalog.frame_image(context, file_name, "webp")
+    return _frame_response(content, "image/webp")
+
+
+def _frame_response(content: bytes, media_type: str) -> Response:
+    cache = f"private, max-age={preview_catalog.FRAME_MAX_AGE}"
+    return Response(content, media_type=media_type, headers={"Cache-Control": cache})
+
+
+@router.get("/preview/{camera_name}/start/{start_ts}/end/{end_ts}/frames")
+async def preview_frames(
+    camera: CameraDep, context: ContextDep, start_ts: float, end_ts: float
+) -> JSONResponse:
+    """File names of the camera's cached (current-hour) preview frames in the range."""
+    names = await preview_catalog.frame_names(context, camera.name, start_ts, end_ts)
+    return JSONResponse(names)
+
+
+@router.get("/preview/{camera_name}/start/{start_ts}/end/{end_ts}")
+async def preview_clips(
+    camera_name: str, context: ContextDep, identity: IdentityDep, start_ts: float, end_ts: float
+) -> JSONResponse:
+    """Hourly preview MP4s overlapping the range, for one camera or `all` the role may see."""
+    cameras = _cameras(camera_name, context, identity)
+    clips = await preview_catalog.list_previews(context, cameras, start_ts, end_ts)
+    return JSONResponse(clips)
+
+
+@router.get("/preview/{year_month}/{day}/{hour}/{camera_name}/{tz_name}")
+async def preview_hour(
+    year_month: str,
+    day: int,
+    hour: int,
+    camera_name: str,
+    tz_name: str,
+    context: ContextDep,
+    identity: IdentityDep,
+) -> JSONResponse:
+    """Hourly previews of one local hour in a time zone (`America,New_York`)."""
+    cameras = _cameras(camera_name, context, identity)
+    start, end = hour_range(year_month, day, hour, tz_name)
+    clips = await preview_catalog.list_previews(context, cameras, start, end)
+    return JSONResponse(clips)
+
+
+def _cameras(camera_name: str, context: AppContext, identity: Identity) -> list[str]:
+    if camera_name == "all":
+        return [name for name in context.config.cameras if identity.can_see(name)]
+    identity.require_camera(camera_name)
+    return [camera_name]
+
+
+@router.get("/review/{review_id}/preview", response_model=None)
+async def review_preview(
+    review_id: str, context: ContextDep, identity: IdentityDep, format: str = "gif"
+) -> Response:
+    """The review's range padded by 8 s: GIF for `format=gif`, MP4 for anything else."""
+    window = await preview_catalog.review_window(context, review_id)
+    identity.require_camera(window.camera)
+    if format == "gif":
+        made = await previews.gif(context, window.camera, window.start, window.end)
+        return gif_response(made)
+    made_mp4 = await previews.mp4(context, window.camera, window.start, window.end)
+    return mp4_response(context, made_mp4)
+
+
+@router.get("/{camera_name}/start/{start_ts}/end/{end_ts}/preview.gif")
+async def preview_gif(
+    camera: CameraDep,
+    context: ContextDep,
+    start_ts: float,
+    end_ts: float,
+    max_cache_age: int = GifAgeQuery,
+) -> Response:
+    """An animated, looping GIF (8 fps, sped up) of the range."""
+    made = await previews.gif(context, camera.name, start_ts, end_ts, max_cache_age)
+    return gif_response(made)
+
+
+@router.get("/{camera_name}/start/{start_ts}/end/{end_ts}/preview.mp4")
+async def preview_mp4(
+    camera: CameraDep,
+    context: ContextDep,
+    start_ts: float,
+    end_ts: float,
+    max_cache_age: int = Mp4AgeQuery,
+) -> FileResponse:
+    """A faststart H.264 MP4 of the range, served from a file cached for an hour."""
+    made = await previews.mp4(context, camera.name, start_ts, end_ts, max_cache_age)
+    return mp4_response(context, made)
