@@ -5,11 +5,18 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from frigate_media.api.deps import ContextDep, IdentityDep
+from frigate_media.api.media_files import clip_response
 from frigate_media.errors import BadRequest
-from frigate_media.services import imaging
+from frigate_media.services import clips, imaging, previews
+from frigate_media.services.event_clips import (
+    event_clip_range,
+    event_preview_range,
+    review_clip_range,
+)
+from frigate_media.services.events import load_event, load_review
 from frigate_media.services.snapshots import SnapshotQuery, clean_snapshot, event_snapshot
 from frigate_media.services.thumbnails import event_thumbnail
 
@@ -27,6 +34,7 @@ class Extension(StrEnum):
 
 
 OptionalInt = Annotated[int | None, Query()]
+Padding = Annotated[int, Query(ge=0, le=86400, description="Seconds added before and after")]
 
 
 @router.get("/events/{event_id}/snapshot.jpg")
@@ -81,3 +89,52 @@ async def thumbnail(
     image = await event_thumbnail(context, identity, event_id, ext, android=format == "android")
     cache = f"private, max-age={max_cache_age}" if image.ended else "no-store"
     return Response(image.data, media_type=imaging.mime_type(ext), headers={"Cache-Control": cache})
+
+
+@router.get("/events/{event_id}/clip.mp4")
+async def event_clip(
+    request: Request,
+    event_id: str,
+    context: ContextDep,
+    identity: IdentityDep,
+    padding: Padding = 0,
+    download: bool = False,
+) -> Response:
+    """The recordings of the event (padded) as one MP4, through the camera clip service."""
+    event = await load_event(context, identity, event_id)
+    start, end = event_clip_range(event, padding, context.clock.now())
+    body = await clips.clip_body(
+        context, event.camera, start, end, ranged="range" in request.headers, download=download
+    )
+    return clip_response(request, body)
+
+
+@router.get("/review/{review_id}/clip.mp4")
+async def review_clip(
+    request: Request,
+    review_id: str,
+    context: ContextDep,
+    identity: IdentityDep,
+    padding: Padding = 0,
+    download: bool = False,
+) -> Response:
+    """The recordings of the review segment (padded) as one MP4."""
+    review = await load_review(context, identity, review_id)
+    start, end = review_clip_range(review, padding, context.clock.now())
+    body = await clips.clip_body(
+        context, review.camera, start, end, ranged="range" in request.headers, download=download
+    )
+    return clip_response(request, body)
+
+
+@router.get("/events/{event_id}/preview.gif")
+async def event_preview_gif(event_id: str, context: ContextDep, identity: IdentityDep) -> Response:
+    """An animated GIF of the event's first 20 seconds, from the camera's previews."""
+    event = await load_event(context, identity, event_id)
+    start, end = event_preview_range(event)
+    made = await previews.gif(context, event.camera, start, end)
+    return Response(
+        made.content,
+        media_type="image/gif",
+        headers={"Cache-Control": f"private, max-age={made.max_age}"},
+    )
