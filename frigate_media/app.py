@@ -12,7 +12,16 @@ from fastapi import APIRouter, Depends, FastAPI
 from frigate_media import __version__
 from frigate_media.api.deps import get_identity
 from frigate_media.api.errors import install_error_handlers
-from frigate_media.api.routes import events, labels, previews, recordings, static, system, vod
+from frigate_media.api.routes import (
+    events,
+    labels,
+    live,
+    previews,
+    recordings,
+    static,
+    system,
+    vod,
+)
 from frigate_media.auth.identity import Authenticator
 from frigate_media.auth.tokens import load_jwt_secret
 from frigate_media.clock import Clock, SystemClock
@@ -20,6 +29,7 @@ from frigate_media.config import FrigateConfig
 from frigate_media.context import AppContext
 from frigate_media.ffmpeg.binary import resolve_ffmpeg
 from frigate_media.ffmpeg.runner import FfmpegRunner
+from frigate_media.frames.processor import FrameProcessor
 from frigate_media.storage.db import open_database
 from frigate_media.storage.paths import MediaPaths
 
@@ -30,10 +40,12 @@ logger = logging.getLogger(__name__)
 PUBLIC_API_ROUTERS: list[APIRouter] = [system.router]
 PROTECTED_API_ROUTERS: list[APIRouter] = [
     vod.router,
-    recordings.router,
-    previews.router,
     events.router,
-    labels.router,  # last: /{camera}/{label}/... would capture /events/... and /review/...
+    previews.router,
+    recordings.router,
+    live.router,
+    labels.router,  # after every /events/, /review/, /preview/ route: it would capture them
+    live.mjpeg_router,
 ]
 # Routers at the root: nginx-vod style /vod/... HLS names, static /recordings, /clips, /exports.
 PROTECTED_ROOT_ROUTERS: list[APIRouter] = [static.router]
@@ -63,8 +75,14 @@ def build_context(config: FrigateConfig, *, clock: Clock | None = None) -> AppCo
 
 def add_background_services(context: AppContext, *, enabled: bool) -> None:
     """Attach the long-running services (frame ingest, recorder, preview writer, ...)."""
+    # The frame processor always exists (latest.jpg falls back to previews without ingest);
+    # it ingests cameras only when started as a background service.
+    context.frames = FrameProcessor(
+        context.config, context.ffmpeg, context.clock, context.paths.preview_frames
+    )
     if not enabled:
         return
+    context.background.append(context.frames)
 
 
 def create_app(

@@ -19,6 +19,7 @@ from frigate_media.ffmpeg.runner import FfmpegRunner
 from frigate_media.storage.paths import MediaPaths
 
 if TYPE_CHECKING:
+    from frigate_media.frames.processor import FrameProcessor
     from frigate_media.services.previews import PreviewJobs
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ class AppContext:
     auth: Authenticator
     background: list[BackgroundService] = field(default_factory=list)
     previews: PreviewJobs | None = None  # preview encodes in flight (services/previews.py)
+    frames: FrameProcessor | None = None  # live frames, motion, tracked objects (frames/)
     _db_executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(DB_THREADS, thread_name_prefix="db")
     )

@@ -1,0 +1,1 @@
+"""The in-process frame processor: ingest, latest frames, motion, tracked objects, overlays."""

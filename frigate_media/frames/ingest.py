@@ -1,0 +1,216 @@
+"""Per-camera ingest: an ffmpeg decoding the detect input to raw yuv420p, read off a pipe, with a
+watchdog that restarts it after `retry_interval` when it dies or stalls."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import shlex
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from frigate_media.config import CameraConfig, GlobalFfmpegConfig, InputConfig
+from frigate_media.ffmpeg.runner import FfmpegRunner, StderrTail, terminate
+from frigate_media.frames.yuv import frame_size
+
+logger = logging.getLogger(__name__)
+
+FIRST_FRAME_TIMEOUT = 20.0  # seconds: RTSP negotiation on a loaded host can take a while
+STALL_FLOOR = 1.0  # seconds: never call a stream stalled sooner than this
+
+# Frigate's input presets we can express; unknown presets are dropped (with a warning).
+INPUT_PRESETS: dict[str, list[str]] = {
+    "preset-rtsp-generic": [
+        "-avoid_negative_ts", "make_zero", "-fflags", "+genpts+discardcorrupt",
+        "-rtsp_transport", "tcp", "-timeout", "5000000", "-use_wallclock_as_timestamps", "1",
+    ],
+    "preset-rtsp-restream": ["-rtsp_transport", "tcp", "-timeout", "5000000"],
+    "preset-rtsp-restream-low-latency": [
+        "-rtsp_transport", "tcp", "-timeout", "5000000", "-fflags", "nobuffer",
+        "-flags", "low_delay",
+    ],
+    "preset-rtsp-udp": [
+        "-avoid_negative_ts", "make_zero", "-fflags", "+genpts+discardcorrupt",
+        "-rtsp_transport", "udp", "-timeout", "5000000", "-use_wallclock_as_timestamps", "1",
+    ],
+    "preset-http-mjpeg-generic": ["-use_wallclock_as_timestamps", "1"],
+    "preset-http-reolink": [
+        "-avoid_negative_ts", "make_zero", "-fflags", "+genpts+discardcorrupt",
+        "-flags", "low_delay", "-strict", "experimental", "-analyzeduration", "1000M",
+        "-probesize", "1000M", "-rw_timeout", "5000000",
+    ],
+}  # fmt: skip
+
+
+def split_args(value: str | list[str] | None) -> list[str]:
+    """Frigate's args are a string or a list; presets become their ffmpeg flags."""
+    if value is None:
+        return []
+    tokens = shlex.split(value) if isinstance(value, str) else [str(v) for v in value]
+    result: list[str] = []
+    for token in tokens:
+        if token.startswith("preset-"):
+            preset = INPUT_PRESETS.get(token)
+            if preset is None:
+                logger.warning("ffmpeg preset %s is not supported here; ignored", token)
+            else:
+                result.extend(preset)
+        else:
+            result.append(token)
+    return result
+
+
+def input_args_for(
+    camera: CameraConfig, source: InputConfig, defaults: GlobalFfmpegConfig
+) -> list[str]:
+    value = source.input_args or camera.ffmpeg.input_args or defaults.input_args
+    if value is None and source.path.startswith("rtsp"):
+        value = "preset-rtsp-generic"
+    return split_args(value)
+
+
+def ingest_args(
+    camera: CameraConfig,
+    source: InputConfig,
+    defaults: GlobalFfmpegConfig,
+    width: int,
+    height: int,
+    fps: int,
+) -> list[str]:
+    """Frigate's detect pipeline: decode, rate-limit and scale to raw yuv420p on stdout."""
+    global_args = split_args(camera.ffmpeg.global_args or defaults.global_args)
+    global_args = [a for a in global_args if a != "-hide_banner"]
+    if "-loglevel" not in global_args:
+        global_args = ["-loglevel", "warning", *global_args]
+    return [
+        *global_args,
+        *input_args_for(camera, source, defaults),
+        "-i",
+        source.path,
+        "-an",
+        "-r",
+        str(fps),
+        "-s",
+        f"{width}x{height}",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "yuv420p",
+        "pipe:",
+    ]
+
+
+@dataclass
+class IngestStats:
+    """What the watchdog has seen, for tests and /stats-like reporting."""
+
+    starts: int = 0
+    frames: int = 0
+    pid: int | None = None
+    last_error: str = ""
+
+
+FrameSink = Callable[[bytes], Awaitable[None]]
+
+
+class CameraIngest:
+    """Keeps one ffmpeg decoding a camera; hands every raw frame to `sink` on the event loop."""
+
+    def __init__(
+        self,
+        runner: FfmpegRunner,
+        args: list[str],
+        width: int,
+        height: int,
+        retry_interval: float,
+        sink: FrameSink,
+        *,
+        name: str,
+    ) -> None:
+        self.runner = runner
+        self.args = args
+        self.frame_bytes = frame_size(width, height)
+        self.retry_interval = retry_interval
+        self.sink = sink
+        self.name = name
+        self.stats = IngestStats()
+        self._process: asyncio.subprocess.Process | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def process(self) -> asyncio.subprocess.Process | None:
+        return self._process
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._watchdog(), name=f"ingest-{self.name}")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self._kill()
+
+    async def _kill(self) -> None:
+        process, self._process = self._process, None
+        if process is not None:
+            await terminate(process)
+            self.runner.forget(process)
+
+    async def _watchdog(self) -> None:
+        """Run ffmpeg; whenever it ends, wait `retry_interval` and start it again."""
+        while True:
+            try:
+                await self._run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # a bug must not end the camera's ingest for good
+                logger.exception("%s: ingest failed", self.name)
+                self.stats.last_error = str(error)
+            await self._kill()
+            await asyncio.sleep(self.retry_interval)
+
+    async def _run_once(self) -> None:
+        process, stderr = await self.runner.spawn(self.args)
+        self._process = process
+        self.stats.starts += 1
+        self.stats.pid = process.pid
+        logger.info("%s: ffmpeg started (pid %s)", self.name, process.pid)
+        try:
+            await self._read_frames(process)
+        finally:
+            await self._kill()
+            tail = await stderr.finish()
+            self._log_end(process, stderr, tail)
+
+    async def _read_frames(self, process: asyncio.subprocess.Process) -> None:
+        assert process.stdout is not None
+        timeout = max(FIRST_FRAME_TIMEOUT, self.retry_interval)
+        stall = max(STALL_FLOOR, self.retry_interval)
+        while True:
+            try:
+                data = await asyncio.wait_for(process.stdout.readexactly(self.frame_bytes), timeout)
+            except asyncio.IncompleteReadError:
+                return  # ffmpeg exited (source gone, killed, or bad input)
+            except TimeoutError:
+                self.stats.last_error = f"no frame for {timeout:g} s"
+                logger.warning("%s: no frame for %g s; restarting ffmpeg", self.name, timeout)
+                return
+            timeout = stall
+            self.stats.frames += 1
+            await self.sink(data)
+
+    def _log_end(self, process: asyncio.subprocess.Process, stderr: StderrTail, tail: str) -> None:
+        last = tail.splitlines()[-1] if tail else ""
+        if last:
+            self.stats.last_error = last
+        logger.warning(
+            "%s: ffmpeg ended (code %s)%s; retrying in %g s",
+            self.name,
+            process.returncode,
+            f": {last}" if last else "",
+            self.retry_interval,
+        )

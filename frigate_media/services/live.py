@@ -1,0 +1,315 @@
+"""Live images: the latest frame (with overlays, offline fallback, birdseye), MJPEG parts, grid."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from frigate_media.auth.identity import Identity
+from frigate_media.context import AppContext
+from frigate_media.errors import BadRequest, NotFound, UpstreamFailed
+from frigate_media.frames import encode, preview_frames
+from frigate_media.frames.birdseye import compose
+from frigate_media.frames.overlays import DrawOptions, render
+from frigate_media.frames.processor import FrameProcessor
+from frigate_media.frames.renderer import RenderKey
+from frigate_media.frames.state import CameraState, Frame
+from frigate_media.frames.yuv import Array, resize, scaled_width, to_bgr
+
+ERROR_IMAGE = Path(__file__).resolve().parent.parent / "assets" / "camera-error.jpg"
+MAX_HEIGHT = 10000
+MAX_FPS = 30
+MJPEG_QUALITY = 70
+PACING_SLACK = 0.9  # share of 1/fps a viewer waits before taking the next frame
+MJPEG_KEEPALIVE = 1.0  # seconds: resend the last frame this often when none is new
+MIME = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+NO_STORE = "no-store"
+STORED = "private, max-age=60"
+BIRDSEYE = "birdseye"
+
+
+@dataclass(frozen=True)
+class LatestRequest:
+    """A parsed `latest.<ext>` request."""
+
+    ext: str
+    height: int | None
+    quality: int
+    store: bool
+    options: DrawOptions
+
+
+@dataclass(frozen=True)
+class ImageReply:
+    """An image body (None for 304), its type and headers."""
+
+    body: bytes | None
+    media_type: str
+    headers: dict[str, str]
+
+    @property
+    def not_modified(self) -> bool:
+        return self.body is None
+
+
+def check_height(height: int | None) -> None:
+    if height is not None and not 0 <= height <= MAX_HEIGHT:
+        raise BadRequest(f"Invalid height requested: {height} (use 0 to {MAX_HEIGHT})")
+
+
+def check_quality(quality: int) -> None:
+    if not 1 <= quality <= 100:
+        raise BadRequest(f"Invalid quality requested: {quality} (use 1 to 100)")
+
+
+def check_fps(fps: int) -> None:
+    if not 0 < fps <= MAX_FPS:
+        raise BadRequest(f"Invalid fps requested: {fps} (use 1 to {MAX_FPS})")
+
+
+def check_extension(ext: str) -> str:
+    ext = ext.lower()
+    if ext not in MIME:
+        raise BadRequest(f"Invalid extension '{ext}': use jpg, jpeg, png or webp")
+    return ext
+
+
+def frames_of(context: AppContext) -> FrameProcessor:
+    if context.frames is None:
+        raise UpstreamFailed("Live frames are not available")
+    return context.frames
+
+
+def output_size(width: int, height: int, asked: int | None, cap: int) -> tuple[int, int]:
+    """Frigate's size rule (0 or none: native) with the height capped at `cap`."""
+    out_h = min(asked or height, cap)
+    return scaled_width(width, height, out_h), out_h
+
+
+def etag_for(*parts: object) -> str:
+    digest = hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=12).hexdigest()
+    return f'"{digest}"'
+
+
+def matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    candidates = {c.strip().removeprefix("W/") for c in if_none_match.split(",")}
+    return etag in candidates or "*" in candidates
+
+
+# ---- producers (blocking; run on the frame processor's threads) -----------------------------
+
+
+def _encode_live(
+    frame: Frame,
+    state: CameraState,
+    context: AppContext,
+    processor: FrameProcessor,
+    request: LatestRequest,
+    size: tuple[int, int],
+) -> bytes:
+    out_w, out_h = size
+    if not request.options.any and request.ext in ("jpg", "jpeg"):
+        return encode.jpeg_yuv(frame.data, frame.width, frame.height, out_w, out_h, request.quality)
+    if not request.options.any and request.ext == "webp":
+        return encode.webp_yuv(frame.data, out_w, out_h, request.quality)
+    if request.options.any:
+        camera = context.config.cameras[frame.camera]
+        objects = processor.objects.on_camera(frame.camera)
+        image = render(frame, state, camera, objects, request.options)
+    else:
+        image = to_bgr(frame.data)
+    return encode.encode_bgr_as(resize(image, out_w, out_h), request.ext, request.quality)
+
+
+def _encode_still(image: Array, ext: str, size: tuple[int, int], quality: int) -> bytes:
+    return encode.encode_bgr_as(resize(image, size[0], size[1]), ext, quality)
+
+
+@functools.lru_cache(maxsize=1)
+def error_image() -> Array:
+    """The shipped camera-error picture (decoded once)."""
+    image = encode.decode_any(ERROR_IMAGE.read_bytes())
+    if image is None:  # the package is broken; still answer with an image
+        return np.full((720, 1280, 3), 40, np.uint8)
+    return image
+
+
+@functools.lru_cache(maxsize=64)
+def _decode_preview(path: str, mtime_ns: int) -> Array | None:
+    try:
+        return encode.decode_any(Path(path).read_bytes())
+    except OSError:
+        return None
+
+
+def _load_preview(directory: Path, camera: str, before: float | None) -> tuple[str, Array] | None:
+    """The newest usable preview frame of this camera: (file name, BGR image)."""
+    path = preview_frames.most_recent_preview_frame(directory, camera, before)
+    if path is None:
+        return None
+    try:
+        mtime = path.stat().st_mtime_ns
+    except OSError:
+        return None
+    image = _decode_preview(str(path), mtime)
+    return (path.name, image) if image is not None else None
+
+
+# ---- services --------------------------------------------------------------------------------
+
+
+async def latest_frame(
+    context: AppContext,
+    identity: Identity,
+    camera_name: str,
+    request: LatestRequest,
+    if_none_match: str | None,
+) -> ImageReply:
+    """The newest frame of a camera as an image; never an error for a known camera."""
+    check_height(request.height)
+    check_quality(request.quality)
+    processor = frames_of(context)
+    camera = context.config.cameras.get(camera_name)
+    headers = {"Cache-Control": STORED if request.store else NO_STORE}
+    if camera is None:
+        birdseye = context.config.birdseye
+        if camera_name == BIRDSEYE and birdseye.enabled and birdseye.restream:
+            identity.require_all_cameras("birdseye")
+            return await _birdseye(context, processor, request, headers, if_none_match)
+        raise NotFound("Camera not found")
+    state = processor.state(camera_name)
+    assert state is not None
+    cap = state.height
+    loop = asyncio.get_running_loop()
+
+    if not processor.is_offline(camera_name):
+        frame = state.frame
+        size = output_size(frame.width, frame.height, request.height, cap)
+        etag = etag_for(
+            camera_name,
+            repr(frame.time),
+            request.ext,
+            *size,
+            request.quality,
+            request.options.key(),
+        )
+        headers["ETag"] = etag
+        if matches(if_none_match, etag):
+            return ImageReply(None, MIME[request.ext], headers)
+        key = RenderKey(
+            camera_name, frame.time, request.ext, *size, request.quality, request.options.key()
+        )
+        body = await processor.renderer.get(
+            key,
+            functools.partial(_encode_live, frame, state, context, processor, request, size),
+        )
+        return ImageReply(body, MIME[request.ext], headers)
+
+    before = state.frame_time if state.frame_time > 0 else None
+    preview = await loop.run_in_executor(
+        None, _load_preview, context.paths.preview_frames, camera_name, before
+    )
+    if preview is not None:
+        source, image = preview
+        headers["X-Frigate-Offline"] = "true"
+    else:
+        source, image = "error", error_image()
+    size = output_size(image.shape[1], image.shape[0], request.height, max(cap, 1))
+    etag = etag_for(camera_name, source, request.ext, *size, request.quality)
+    headers["ETag"] = etag
+    if matches(if_none_match, etag):
+        return ImageReply(None, MIME[request.ext], headers)
+    key = RenderKey(f"{camera_name}:{source}", 0.0, request.ext, *size, request.quality, "")
+    body = await processor.renderer.get(
+        key, functools.partial(_encode_still, image, request.ext, size, request.quality)
+    )
+    return ImageReply(body, MIME[request.ext], headers)
+
+
+async def _birdseye(
+    context: AppContext,
+    processor: FrameProcessor,
+    request: LatestRequest,
+    headers: dict[str, str],
+    if_none_match: str | None,
+) -> ImageReply:
+    config = context.config.birdseye
+    live = [
+        frame
+        for name in context.config.cameras
+        if not processor.is_offline(name) and (frame := processor.current_frame(name)) is not None
+    ]
+    newest = max((frame.time for frame in live), default=0.0)
+    size = output_size(config.width, config.height, request.height, config.height)
+    cameras = ",".join(frame.camera for frame in live)
+    etag = etag_for(BIRDSEYE, repr(newest), cameras, request.ext, *size, request.quality)
+    headers["ETag"] = etag
+    if matches(if_none_match, etag):
+        return ImageReply(None, MIME[request.ext], headers)
+
+    def produce() -> bytes:
+        canvas = compose(live, config.width, config.height)
+        return _encode_still(canvas, request.ext, size, request.quality)
+
+    key = RenderKey(BIRDSEYE, newest, request.ext, *size, request.quality, cameras)
+    body = await processor.renderer.get(key, produce)
+    return ImageReply(body, MIME[request.ext], headers)
+
+
+def mjpeg_part(jpeg: bytes) -> bytes:
+    """One part of Frigate's multipart stream."""
+    return b"--frame\r\nContent-Type: image/jpeg\r\n\r\n" + jpeg + b"\r\n\r\n"
+
+
+async def mjpeg_stream(
+    context: AppContext, camera_name: str, fps: int, height: int, options: DrawOptions
+) -> AsyncIterator[bytes]:
+    """Validate, then return an async generator of MJPEG parts woken by each new frame."""
+    check_fps(fps)
+    check_height(height)
+    processor = frames_of(context)
+    context.camera(camera_name)
+    state = processor.state(camera_name)
+    if state is None:
+        raise NotFound("Camera not found")
+    request = LatestRequest("jpg", height, MJPEG_QUALITY, False, options)
+    return _mjpeg_parts(context, processor, state, request, fps)
+
+
+async def _mjpeg_parts(
+    context: AppContext,
+    processor: FrameProcessor,
+    state: CameraState,
+    request: LatestRequest,
+    fps: int,
+) -> AsyncIterator[bytes]:
+    interval = 1.0 / fps
+    last_sent = -1.0
+    while True:
+        frame = await state.wait_newer(last_sent, max(interval, MJPEG_KEEPALIVE))
+        if frame is None:
+            frame = state.frame  # nothing new: repeat the last frame so the stream stays alive
+        size = output_size(frame.width, frame.height, request.height, state.height)
+        key = RenderKey(
+            state.camera, frame.time, "jpg", *size, request.quality, request.options.key()
+        )
+        body = await processor.renderer.get(
+            key,
+            functools.partial(_encode_live, frame, state, context, processor, request, size),
+        )
+        sent_at = time.monotonic()
+        yield mjpeg_part(body)
+        last_sent = frame.time
+        # Pace to `fps` with a little slack, so a camera running at exactly `fps` loses no frame.
+        delay = sent_at + interval * PACING_SLACK - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
