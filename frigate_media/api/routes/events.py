@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
-from frigate_media.api.deps import ContextDep, IdentityDep
+from frigate_media.api.deps import CameraNameDep, ContextDep, IdentityDep
 from frigate_media.api.media_files import clip_response
 from frigate_media.errors import BadRequest
-from frigate_media.services import clips, imaging, previews
+from frigate_media.services import clips, imaging, manual_events, previews
 from frigate_media.services.event_clips import (
     event_clip_range,
     event_preview_range,
@@ -138,3 +140,55 @@ async def event_preview_gif(event_id: str, context: ContextDep, identity: Identi
         media_type="image/gif",
         headers={"Cache-Control": f"private, max-age={made.max_age}"},
     )
+
+
+class EventsCreateBody(BaseModel):
+    """Frigate's body for a manual event; every field is optional."""
+
+    sub_label: str | None = Field(default=None, max_length=100)
+    score: float | None = 0
+    duration: int | None = 30
+    include_recording: bool | None = True
+    draw: dict[str, Any] | None = Field(default_factory=dict)
+    pre_capture: int | None = None
+
+
+class EventsEndBody(BaseModel):
+    end_time: float | None = None
+
+
+@router.post("/events/{camera_name}/{label}/create")
+async def create_event(
+    camera_name: CameraNameDep,
+    label: str,
+    context: ContextDep,
+    identity: IdentityDep,
+    body: EventsCreateBody | None = None,
+) -> JSONResponse:
+    """Create a manual event whose snapshot is the camera's current frame (admin only)."""
+    body = body or EventsCreateBody()
+    request = manual_events.ManualEventRequest(
+        sub_label=body.sub_label,
+        score=body.score or 0.0,
+        duration=body.duration,
+        include_recording=body.include_recording is not False,
+        draw=body.draw or {},
+        pre_capture=body.pre_capture,
+    )
+    event_id = await manual_events.create(context, identity, camera_name, label, request)
+    return JSONResponse(
+        {"success": True, "message": "Successfully created event.", "event_id": event_id}
+    )
+
+
+@router.put("/events/{event_id}/end")
+async def end_event(
+    event_id: str,
+    context: ContextDep,
+    identity: IdentityDep,
+    body: EventsEndBody | None = None,
+) -> JSONResponse:
+    """End a manual event: its snapshot files are written, then its row is closed."""
+    end_time = body.end_time if body is not None else None
+    await manual_events.end(context, identity, event_id, end_time)
+    return JSONResponse({"success": True, "message": "Event successfully ended."})
