@@ -51,7 +51,7 @@ PROTECTED_API_ROUTERS: list[APIRouter] = [
     recordings.router,
     events.router,
     previews.router,
-    labels.router,  # /{camera}/{label}/... would capture /events/... and /review/...
+    labels.router,  # after every /events/, /review/, /preview/ route: it would capture them
     live.mjpeg_router,  # last: /{camera_name} captures any single segment
 ]
 # Routers at the root: nginx-vod style /vod/... HLS names, static /recordings, /clips, /exports.

@@ -87,6 +87,7 @@ class RetainConfig(_Model):
 class RecordConfig(_Model):
     enabled: bool = False
     retain: RetainConfig = Field(default_factory=RetainConfig)
+    event_pre_capture: int = Field(default=5, ge=0, le=60)
 
 
 class SnapshotsConfig(_Model):

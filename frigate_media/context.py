@@ -21,6 +21,7 @@ from frigate_media.storage.paths import MediaPaths
 if TYPE_CHECKING:
     from frigate_media.frames.processor import FrameProcessor
     from frigate_media.services.hls import HlsService
+    from frigate_media.services.manual_events import ManualEvents
     from frigate_media.services.previews import PreviewJobs
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ class AppContext:
     previews: PreviewJobs | None = None  # preview encodes in flight (services/previews.py)
     hls: HlsService | None = None  # built-in HLS, made on first use
     frames: FrameProcessor | None = None  # live frames, motion, tracked objects (frames/)
+    manual_events: ManualEvents | None = None  # API-created events (services/manual_events.py)
     _db_executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(DB_THREADS, thread_name_prefix="db")
     )

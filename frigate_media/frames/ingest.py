@@ -101,6 +101,12 @@ def ingest_args(
     ]
 
 
+async def _drain(stream: asyncio.StreamReader) -> None:
+    with contextlib.suppress(Exception):
+        while await stream.read(1 << 20):
+            pass
+
+
 @dataclass
 class IngestStats:
     """What the watchdog has seen, for tests and /stats-like reporting."""
@@ -156,8 +162,18 @@ class CameraIngest:
 
     async def _kill(self) -> None:
         process, self._process = self._process, None
-        if process is not None:
+        if process is None:
+            return
+        # asyncio's Process.wait() also waits for stdout to reach EOF; a full, paused pipe
+        # would block it forever, so keep draining while ffmpeg is being stopped.
+        drain = asyncio.create_task(_drain(process.stdout)) if process.stdout else None
+        try:
             await terminate(process)
+        finally:
+            if drain is not None:
+                drain.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await drain
             self.runner.forget(process)
 
     async def _watchdog(self) -> None:

@@ -6,13 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from frigate_media.config import SnapshotsConfig, TimestampStyleConfig
+from frigate_media.frames.draw import calculate_region, draw_box_with_label, draw_timestamp
 from frigate_media.services import imaging
 from frigate_media.services.events import EventRecord
-from frigate_media.services.snapshot_draw import (
-    calculate_region,
-    draw_box_with_label,
-    draw_timestamp,
-)
 
 Box = tuple[int, int, int, int]
 CROP_REGION = 300

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
 
 from frigate_media.context import AppContext
 
@@ -28,16 +28,8 @@ class TrackedImages(Protocol):
     def get_clean_webp(self) -> bytes | None: ...
 
 
-def _registry(context: AppContext) -> Any:
-    # The frame processor is optional: without it no event is ever "being tracked".
-    frames = getattr(context, "frames", None)
-    return None if frames is None else getattr(frames, "tracked", None)
-
-
 def find_tracked(context: AppContext, event_id: str) -> TrackedImages | None:
-    """The tracked object with this id on any camera, or None."""
-    registry = _registry(context)
-    if registry is None:
+    """The tracked object with this id on any camera, or None (also without a frame processor)."""
+    if context.frames is None:
         return None
-    found: TrackedImages | None = registry.find(event_id)
-    return found
+    return context.frames.objects.find(event_id)

@@ -177,9 +177,10 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("GET", "/api/review/{}/clip.mp4"): Access(
         "camera", _one("/api/review/{m.review_id}/clip.mp4"), stream=True
     ),
-    ("POST", "/api/events/{}/{}/create"): Access("camera", _one("/api/events/{cam}/person/create")),
+    # Creating and ending events is admin-only, as in Frigate (require_role(["admin"])).
+    ("POST", "/api/events/{}/{}/create"): Access("admin", _one("/api/events/{cam}/person/create")),
     ("PUT", "/api/events/{}/end"): Access(
-        "camera", _one("/api/events/{m.event_id}/end"), ok=ANY_4XX
+        "admin", _one("/api/events/{m.event_id}/end"), ok=ANY_4XX
     ),
     ("GET", "/api/{}/{}/best.jpg"): Access("camera", _one("/api/{cam}/person/best.jpg")),
     ("GET", "/api/{}/{}/thumbnail.jpg"): Access("camera", _one("/api/{cam}/person/thumbnail.jpg")),

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
-from frigate_media.api.deps import ContextDep, IdentityDep
+from frigate_media.api.deps import CameraNameDep, ContextDep, IdentityDep
+from frigate_media.api.media_files import clip_response
 from frigate_media.errors import BadRequest
-from frigate_media.services import imaging
+from frigate_media.services import clips, imaging, manual_events, previews
+from frigate_media.services.event_clips import (
+    event_clip_range,
+    event_preview_range,
+    review_clip_range,
+)
+from frigate_media.services.events import load_event, load_review
 from frigate_media.services.snapshots import SnapshotQuery, clean_snapshot, event_snapshot
 from frigate_media.services.thumbnails import event_thumbnail
 
@@ -27,6 +36,7 @@ class Extension(StrEnum):
 
 
 OptionalInt = Annotated[int | None, Query()]
+Padding = Annotated[int, Query(ge=0, le=86400, description="Seconds added before and after")]
 
 
 @router.get("/events/{event_id}/snapshot.jpg")
@@ -81,3 +91,104 @@ async def thumbnail(
     image = await event_thumbnail(context, identity, event_id, ext, android=format == "android")
     cache = f"private, max-age={max_cache_age}" if image.ended else "no-store"
     return Response(image.data, media_type=imaging.mime_type(ext), headers={"Cache-Control": cache})
+
+
+@router.get("/events/{event_id}/clip.mp4")
+async def event_clip(
+    request: Request,
+    event_id: str,
+    context: ContextDep,
+    identity: IdentityDep,
+    padding: Padding = 0,
+    download: bool = False,
+) -> Response:
+    """The recordings of the event (padded) as one MP4, through the camera clip service."""
+    event = await load_event(context, identity, event_id)
+    start, end = event_clip_range(event, padding, context.clock.now())
+    body = await clips.clip_body(
+        context, event.camera, start, end, ranged="range" in request.headers, download=download
+    )
+    return clip_response(request, body)
+
+
+@router.get("/review/{review_id}/clip.mp4")
+async def review_clip(
+    request: Request,
+    review_id: str,
+    context: ContextDep,
+    identity: IdentityDep,
+    padding: Padding = 0,
+    download: bool = False,
+) -> Response:
+    """The recordings of the review segment (padded) as one MP4."""
+    review = await load_review(context, identity, review_id)
+    start, end = review_clip_range(review, padding, context.clock.now())
+    body = await clips.clip_body(
+        context, review.camera, start, end, ranged="range" in request.headers, download=download
+    )
+    return clip_response(request, body)
+
+
+@router.get("/events/{event_id}/preview.gif")
+async def event_preview_gif(event_id: str, context: ContextDep, identity: IdentityDep) -> Response:
+    """An animated GIF of the event's first 20 seconds, from the camera's previews."""
+    event = await load_event(context, identity, event_id)
+    start, end = event_preview_range(event)
+    made = await previews.gif(context, event.camera, start, end)
+    return Response(
+        made.content,
+        media_type="image/gif",
+        headers={"Cache-Control": f"private, max-age={made.max_age}"},
+    )
+
+
+class EventsCreateBody(BaseModel):
+    """Frigate's body for a manual event; every field is optional."""
+
+    sub_label: str | None = Field(default=None, max_length=100)
+    score: float | None = 0
+    duration: int | None = 30
+    include_recording: bool | None = True
+    draw: dict[str, Any] | None = Field(default_factory=dict)
+    pre_capture: int | None = None
+
+
+class EventsEndBody(BaseModel):
+    end_time: float | None = None
+
+
+@router.post("/events/{camera_name}/{label}/create")
+async def create_event(
+    camera_name: CameraNameDep,
+    label: str,
+    context: ContextDep,
+    identity: IdentityDep,
+    body: EventsCreateBody | None = None,
+) -> JSONResponse:
+    """Create a manual event whose snapshot is the camera's current frame (admin only)."""
+    body = body or EventsCreateBody()
+    request = manual_events.ManualEventRequest(
+        sub_label=body.sub_label,
+        score=body.score or 0.0,
+        duration=body.duration,
+        include_recording=body.include_recording is not False,
+        draw=body.draw or {},
+        pre_capture=body.pre_capture,
+    )
+    event_id = await manual_events.create(context, identity, camera_name, label, request)
+    return JSONResponse(
+        {"success": True, "message": "Successfully created event.", "event_id": event_id}
+    )
+
+
+@router.put("/events/{event_id}/end")
+async def end_event(
+    event_id: str,
+    context: ContextDep,
+    identity: IdentityDep,
+    body: EventsEndBody | None = None,
+) -> JSONResponse:
+    """End a manual event: its snapshot files are written, then its row is closed."""
+    end_time = body.end_time if body is not None else None
+    await manual_events.end(context, identity, event_id, end_time)
+    return JSONResponse({"success": True, "message": "Event successfully ended."})

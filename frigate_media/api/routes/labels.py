@@ -5,11 +5,19 @@ Mounted last: `/{camera_name}/{label}/...` would otherwise capture `/events/<id>
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from frigate_media.api.deps import CameraDep, ContextDep, IdentityDep
-from frigate_media.services import imaging
-from frigate_media.services.events import checked_label, newest_event, newest_with_snapshot
+from frigate_media.api.media_files import clip_response
+from frigate_media.errors import NotFound
+from frigate_media.services import clips, imaging
+from frigate_media.services.event_clips import event_clip_range
+from frigate_media.services.events import (
+    checked_label,
+    newest_event,
+    newest_with_clip,
+    newest_with_snapshot,
+)
 from frigate_media.services.snapshots import SnapshotQuery, event_snapshot
 from frigate_media.services.thumbnails import event_thumbnail, placeholder_jpeg
 
@@ -48,3 +56,18 @@ async def label_snapshot(
         "X-Frame-Time": str(image.frame_time if image.frame_time is not None else 0),
     }
     return Response(image.data, media_type="image/jpeg", headers=headers)
+
+
+@router.get("/{camera_name}/{label}/clip.mp4")
+async def label_clip(
+    request: Request, label: str, camera: CameraDep, context: ContextDep, identity: IdentityDep
+) -> Response:
+    """The clip of the newest event with one; 404 when there is none."""
+    event = await context.run_db(newest_with_clip, camera.name, checked_label(label))
+    if event is None:
+        raise NotFound("Event not found")
+    start, end = event_clip_range(event, 0, context.clock.now())
+    body = await clips.clip_body(
+        context, event.camera, start, end, ranged="range" in request.headers
+    )
+    return clip_response(request, body)
