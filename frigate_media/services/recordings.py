@@ -19,7 +19,6 @@ MAX_SEGMENT_SECONDS = 600.0
 class Recording(NamedTuple):
     """One recorded segment file and its place in time (a tuple: cheap to build by the thousand)."""
 
-    id: str
     path: str
     start_time: float
     end_time: float
@@ -28,7 +27,6 @@ class Recording(NamedTuple):
 
 def _row(row: Recordings) -> Recording:
     return Recording(
-        id=str(row.id),
         path=str(row.path),
         start_time=float(row.start_time),
         end_time=float(row.end_time),
@@ -38,7 +36,6 @@ def _row(row: Recordings) -> Recording:
 
 def _fields() -> tuple[object, ...]:
     return (
-        Recordings.id,
         Recordings.path,
         Recordings.start_time,
         Recordings.end_time,
@@ -92,6 +89,6 @@ def overlapping(camera: str, start: float, end: float) -> list[Recording]:
     sql, params = query.sql()
     rows = Recordings._meta.database.execute_sql(sql, params).fetchall()
     return [
-        Recording(id_, path, float(start_), float(end_), float(duration))
-        for id_, path, start_, end_, duration in rows
+        Recording(path, float(start_), float(end_), float(duration))
+        for path, start_, end_, duration in rows
     ]
