@@ -143,6 +143,7 @@ class CameraIngest:
         self.stats = IngestStats()
         self._process: asyncio.subprocess.Process | None = None
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     @property
     def process(self) -> asyncio.subprocess.Process | None:
@@ -153,6 +154,7 @@ class CameraIngest:
             self._task = asyncio.create_task(self._watchdog(), name=f"ingest-{self.name}")
 
     async def stop(self) -> None:
+        self._stopping = True
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
@@ -178,7 +180,7 @@ class CameraIngest:
 
     async def _watchdog(self) -> None:
         """Run ffmpeg; whenever it ends, wait `retry_interval` and start it again."""
-        while True:
+        while not self._stopping:
             try:
                 await self._run_once()
             except asyncio.CancelledError:
@@ -208,12 +210,17 @@ class CameraIngest:
         stall = max(STALL_FLOOR, self.retry_interval)
         while True:
             try:
-                data = await asyncio.wait_for(process.stdout.readexactly(self.frame_bytes), timeout)
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel that
+                # races a completed read, and the stop would then wait forever.
+                async with asyncio.timeout(timeout):
+                    data = await process.stdout.readexactly(self.frame_bytes)
             except asyncio.IncompleteReadError:
                 return  # ffmpeg exited (source gone, killed, or bad input)
             except TimeoutError:
                 self.stats.last_error = f"no frame for {timeout:g} s"
                 logger.warning("%s: no frame for %g s; restarting ffmpeg", self.name, timeout)
+                return
+            if self._stopping:
                 return
             timeout = stall
             self.stats.frames += 1

@@ -27,7 +27,13 @@ class MotionDetector:
         self.width, self.height = width, height
         self.small_h = min(DETECT_HEIGHT, height)
         self.small_w = max(1, round(width * self.small_h / height))
-        self._mask = mask_image(mask, self.small_w, self.small_h) if mask else None
+        self._mask = None
+        if mask:
+            # Mask coordinates are in detect pixels: draw at full size, then shrink.
+            full = mask_image(mask, width, height)
+            self._mask = cv2.resize(
+                full, (self.small_w, self.small_h), interpolation=cv2.INTER_NEAREST
+            )
         self._background: npt.NDArray[np.float32] | None = None
         self._min_area = MIN_AREA_FRACTION * self.small_w * self.small_h
 
