@@ -63,18 +63,36 @@ class StderrTail:
         return "\n".join(self._lines)
 
 
+async def _discard(stream: asyncio.StreamReader | None) -> None:
+    """Read a pipe to its end, throwing the bytes away."""
+    if stream is None:
+        return
+    with contextlib.suppress(Exception):
+        while await stream.read(STREAM_CHUNK_BYTES):
+            pass
+
+
 async def terminate(process: asyncio.subprocess.Process) -> None:
-    """Stop a process politely, then kill it, and always reap it (no zombies)."""
+    """Stop a process politely, then kill it, and always reap it (no zombies).
+
+    On Python 3.11, `Process.wait()` returns only once every pipe has reached end of file, so a
+    stdout nobody reads any more (a client went away, a full frame pipe) would keep it waiting
+    forever: drain it meanwhile.
+    """
     if process.returncode is not None:
         return
-    with contextlib.suppress(ProcessLookupError):
-        process.send_signal(signal.SIGTERM)
+    drain = asyncio.create_task(_discard(process.stdout))
     try:
-        await asyncio.wait_for(process.wait(), KILL_GRACE_SECONDS)
-    except (TimeoutError, asyncio.CancelledError):
         with contextlib.suppress(ProcessLookupError):
-            process.kill()
-        await asyncio.shield(process.wait())
+            process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(asyncio.shield(process.wait()), KILL_GRACE_SECONDS)
+        except (TimeoutError, asyncio.CancelledError):
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            await asyncio.shield(process.wait())
+    finally:
+        drain.cancel()
 
 
 class FfmpegRunner:

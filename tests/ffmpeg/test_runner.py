@@ -11,7 +11,7 @@ import pytest
 from frigate_media.errors import Busy, Timeout, UpstreamFailed
 from frigate_media.ffmpeg.binary import resolve_ffmpeg
 from frigate_media.ffmpeg.probe import probe
-from frigate_media.ffmpeg.runner import FfmpegRunner
+from frigate_media.ffmpeg.runner import FfmpegRunner, terminate
 
 ENDLESS = ["-re", "-f", "lavfi", "-i", "testsrc2=size=64x64:rate=5", "-f", "null", "-"]
 
@@ -127,3 +127,19 @@ def test_probe_reads_duration_and_keyframes(clip_factory: object) -> None:
     assert info.video_codec == "h264"
     assert [round(k, 1) for k in info.keyframes] == [0.0, 1.0, 2.0, 3.0]
     assert info.keyframe_at_or_before(2.5) == pytest.approx(2.0, abs=0.01)
+
+
+def test_terminate_reaps_a_process_whose_full_stdout_nobody_reads() -> None:
+    async def scenario() -> None:
+        jobs = runner()
+        # Raw video fills the pipe within milliseconds; nobody reads it.
+        process, stderr = await jobs.spawn(
+            ["-f", "lavfi", "-i", "testsrc2=size=640x480:rate=30", "-f", "rawvideo", "-"]
+        )
+        await asyncio.sleep(1.0)
+        await asyncio.wait_for(terminate(process), 10)
+        assert process.returncode is not None
+        assert not alive(process.pid)
+        await stderr.finish()
+
+    asyncio.run(scenario())
