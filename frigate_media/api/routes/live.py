@@ -6,9 +6,10 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response
 
 from frigate_media.api.deps import CameraNameDep, ContextDep, IdentityDep
+from frigate_media.api.streaming import ClosingStreamingResponse
 from frigate_media.frames.overlays import DrawOptions
 from frigate_media.services import grid, live, ptz
 
@@ -98,7 +99,7 @@ async def mjpeg_feed(
     mask: Flag = None,
     motion: Flag = None,
     regions: Flag = None,
-) -> StreamingResponse:
+) -> ClosingStreamingResponse:
     """A multipart JPEG stream at up to `fps`, `height` pixels tall."""
     options = DrawOptions(
         bounding_boxes=bool(bbox),
@@ -109,4 +110,4 @@ async def mjpeg_feed(
         regions=bool(regions),
     )
     parts = await live.mjpeg_stream(context, camera_name, fps, height, options)
-    return StreamingResponse(parts, media_type="multipart/x-mixed-replace;boundary=frame")
+    return ClosingStreamingResponse(parts, media_type="multipart/x-mixed-replace;boundary=frame")
