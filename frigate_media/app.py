@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from frigate_media import __version__
 from frigate_media.api.deps import get_identity
 from frigate_media.api.errors import install_error_handlers
+from frigate_media.api.fast_latest import LatestFrameFastPath
 from frigate_media.api.head import HeadAsGetMiddleware
 from frigate_media.api.openapi import install_media_openapi
 from frigate_media.api.routes import (
@@ -123,6 +124,7 @@ def create_app(
     app.state.context = context
     install_error_handlers(app)
     app.add_middleware(HeadAsGetMiddleware)
+    app.add_middleware(LatestFrameFastPath, context=context, prefix=config.server.api_prefix)
     install_media_openapi(app)
     prefix = config.server.api_prefix
     protected = [Depends(get_identity)]

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse, Response
 
 from frigate_media.api.deps import CameraNameDep, ContextDep, IdentityDep
+from frigate_media.api.fast_latest import latest_request
 from frigate_media.api.streaming import ClosingStreamingResponse
 from frigate_media.frames.overlays import DrawOptions
 from frigate_media.services import grid, live, ptz
@@ -53,22 +54,26 @@ async def latest_frame(
     store: int | None = None,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
-    """The newest frame; offline: the newest preview frame (X-Frigate-Offline) or an error image."""
-    request = live.LatestRequest(
-        ext=extension.value,
-        height=height if height is not None else h,
-        quality=quality,
-        store=bool(store),
-        options=DrawOptions(
-            bounding_boxes=bool(bbox),
-            timestamp=bool(timestamp),
-            zones=bool(zones),
-            mask=bool(mask),
-            motion_boxes=bool(motion),
-            regions=bool(regions),
-            paths=bool(paths),
-        ),
-    )
+    """The newest frame; offline: the newest preview frame (X-Frigate-Offline) or an error image.
+
+    Well-formed requests are usually answered by `api.fast_latest` before they get here; both
+    build the service request with `latest_request`.
+    """
+    given = {
+        "bbox": bbox,
+        "timestamp": timestamp,
+        "zones": zones,
+        "mask": mask,
+        "motion": motion,
+        "paths": paths,
+        "regions": regions,
+        "quality": quality,
+        "height": height,
+        "h": h,
+        "store": store,
+    }
+    values = {name: value for name, value in given.items() if value is not None}
+    request = latest_request(extension.value, values)
     reply = await live.latest_frame(context, identity, camera_name, request, if_none_match)
     if reply.not_modified:
         return Response(status_code=304, headers=reply.headers)
