@@ -26,6 +26,7 @@ from pathlib import Path
 
 from frigate_media.context import AppContext
 from frigate_media.errors import BadRequest, NotFound, UpstreamFailed
+from frigate_media.ffmpeg import concat
 from frigate_media.services import timeranges
 from frigate_media.services.vod import VodPlan, build_plan
 
@@ -48,19 +49,12 @@ class ClipBody:
     stream: AsyncIterator[bytes] | None = field(default=None, repr=False)
 
 
-def _quote(path: str) -> str:
-    """A path as an ffconcat string: single-quoted, quotes escaped, always a local file URL."""
-    if any(ord(char) < 32 for char in path):
-        raise UpstreamFailed("A recording path holds a control character")
-    return "'file:" + path.replace("'", "'\\''") + "'"
-
-
 def concat_list(plan: VodPlan) -> bytes:
     """The ffconcat script of the plan: every clip, in-point on the first, out-point on the last."""
     lines = ["ffconcat version 1.0"]
     last = len(plan.clips) - 1
     for index, clip in enumerate(plan.clips):
-        lines.append(f"file {_quote(clip.path)}")
+        lines.append(concat.file_entry(clip.path))
         if clip.clip_from_ms is not None:
             lines.append(f"inpoint {clip.offset_seconds:.3f}")
         if index == last:
@@ -73,14 +67,7 @@ def concat_args(output: str, *, fragmented: bool) -> list[str]:
     return [
         "-loglevel",
         "warning",
-        "-f",
-        "concat",
-        "-safe",
-        "0",
-        "-protocol_whitelist",
-        "pipe,file",
-        "-i",
-        "pipe:0",
+        *concat.input_args(),
         "-c",
         "copy",
         "-movflags",

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from frigate_media.context import AppContext
 from frigate_media.errors import MediaError, NotFound
+from frigate_media.ffmpeg import concat
 from frigate_media.services.preview_frames import PreviewFrame, frame_name, list_frames
 from frigate_media.storage.models import Previews
 
@@ -43,17 +44,12 @@ def playlist(frames: Sequence[PreviewFrame], end: float) -> bytes:
     lines: list[str] = []
     for index, frame in enumerate(frames):
         until = frames[index + 1].time if index + 1 < len(frames) else end
-        lines.append(_file_line(frame.path))
+        lines.append(concat.file_entry(frame.path))
         if until > frame.time:
             lines.append(f"duration {until - frame.time:.6f}")
     # Listing the last file again makes the concat demuxer honour the last duration.
-    lines.append(_file_line(frames[-1].path))
+    lines.append(concat.file_entry(frames[-1].path))
     return ("\n".join(lines) + "\n").encode()
-
-
-def _file_line(path: Path) -> str:
-    quoted = str(path).replace("'", "'\\''")
-    return f"file '{quoted}'"
 
 
 def encode_args(target: Path) -> list[str]:
@@ -63,16 +59,9 @@ def encode_args(target: Path) -> list[str]:
     return [
         "-loglevel",
         "warning",
-        "-f",
-        "concat",
-        "-safe",
-        "0",
-        "-protocol_whitelist",
-        "pipe,file",
         "-threads",
         "1",
-        "-i",
-        "/dev/stdin",
+        *concat.input_args(),
         "-vf",
         scale,
         "-c:v",

@@ -21,6 +21,7 @@ from PIL import Image
 
 from frigate_media.context import AppContext
 from frigate_media.errors import MediaError, NotFound, UpstreamFailed
+from frigate_media.ffmpeg import concat
 from frigate_media.ffmpeg.probe import probe
 from frigate_media.services.preview_frames import PreviewFrame, list_frames
 from frigate_media.services.timeranges import time_range
@@ -211,19 +212,14 @@ async def select_sources(
 # ---------------------------------------------------------------- ffmpeg arguments
 
 
-def _concat_line(path: Path | str) -> str:
-    quoted = str(path).replace("'", "'\\''")
-    return f"file '{quoted}'"
-
-
 def frames_playlist(frames: Sequence[PreviewFrame]) -> bytes:
     """A concat list showing each frame for FRAME_SECONDS (the last one listed twice so it
     keeps its duration, as Frigate does)."""
     lines: list[str] = []
     for frame in frames:
-        lines.append(_concat_line(frame.path))
+        lines.append(concat.file_entry(frame.path))
         lines.append(f"duration {FRAME_SECONDS}")
-    lines.append(_concat_line(frames[-1].path))
+    lines.append(concat.file_entry(frames[-1].path))
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -250,9 +246,7 @@ def input_args(source: PreviewSource) -> tuple[list[str], str, bytes | None]:
     playlist = None
     if source.frames:
         index = len(source.segments)
-        args += ["-f", "concat", "-safe", "0", "-protocol_whitelist", "pipe,file"]
-        # Frigate reads the list from /dev/stdin; a `pipe:` URL would prefix every entry.
-        args += ["-i", "/dev/stdin"]
+        args += concat.input_args()
         chains.append(f"[{index}:v]setpts=PTS-STARTPTS{scale}[v{index}]")
         playlist = frames_playlist(source.frames)
     count = source.input_count
