@@ -91,19 +91,21 @@ def _spawn(name: str, args: list[str], port: int, log: Path, cwd: Path) -> Serve
     return Server(name=name, process=process, port=port, log=log, started=time.monotonic())
 
 
-def frigate_media_config(dataset: Dataset, cache: Path, port: int) -> dict[str, Any]:
-    """The dataset's cameras, each fed live by lavfi testsrc2 1280x720 at 5 fps (detect only)."""
+def frigate_media_config(
+    dataset: Dataset, cache: Path, port: int, live_cameras: int
+) -> dict[str, Any]:
+    """The dataset's cameras; the first `live_cameras` fed live by lavfi testsrc2 1280x720 at
+    5 fps (detect only), the others without inputs (their recordings still serve)."""
+    live_input = {"path": LIVE_SOURCE, "input_args": "-re -f lavfi", "roles": ["detect"]}
     cameras = {
         name: {
-            "ffmpeg": {
-                "inputs": [{"path": LIVE_SOURCE, "input_args": "-re -f lavfi", "roles": ["detect"]}]
-            },
+            "ffmpeg": {"inputs": [live_input] if index < live_cameras else []},
             "detect": {"enabled": True, "width": 1280, "height": 720, "fps": 5},
             # Never let a retention sweep touch the cached dataset.
             "record": {"enabled": False, "retain": {"days": 3650}},
             "snapshots": {"enabled": True},
         }
-        for name in dataset.spec.cameras
+        for index, name in enumerate(dataset.spec.cameras)
     }
     return {
         "database": {"path": str(dataset.db_path)},
@@ -114,14 +116,16 @@ def frigate_media_config(dataset: Dataset, cache: Path, port: int) -> dict[str, 
     }
 
 
-async def start_frigate_media(dataset: Dataset, workdir: Path, timeout: float = 60.0) -> Server:
+async def start_frigate_media(
+    dataset: Dataset, workdir: Path, *, live_cameras: int, timeout: float = 60.0
+) -> Server:
     """`frigate-media serve` on the dataset, with a fresh cache directory."""
     port = free_port()
     cache = workdir / "cache"
     shutil.rmtree(cache, ignore_errors=True)
     cache.mkdir(parents=True)
     config = workdir / "config.yml"
-    config.write_text(yaml.safe_dump(frigate_media_config(dataset, cache, port)))
+    config.write_text(yaml.safe_dump(frigate_media_config(dataset, cache, port, live_cameras)))
     args = [sys.executable, "-m", "frigate_media", "--log-level", "warning", "serve"]
     args += ["--config", str(config)]
     server = _spawn("frigate-media", args, port, workdir / "frigate-media.log", workdir)

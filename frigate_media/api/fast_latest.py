@@ -19,6 +19,7 @@ from starlette.requests import cookie_parser
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from frigate_media.auth.identity import Identity
 from frigate_media.context import AppContext
 from frigate_media.errors import MediaError
 from frigate_media.frames.overlays import DrawOptions
@@ -40,6 +41,9 @@ INT_PARAMS = (
     "h",
     "store",
 )
+MEMO_ENTRIES = 256  # distinct (camera, format, parameters) answers kept for the current frames
+
+MemoKey = tuple[str, str, tuple[tuple[str, int], ...]]
 
 
 def parse_latest_query(query_string: bytes) -> dict[str, int] | None:
@@ -80,6 +84,9 @@ class LatestFrameFastPath:
         self.app = app
         self.context = context
         self.prefix = prefix
+        # The service's answer per (camera, format, parameters) for the frame it was made from:
+        # dashboards ask the same question many times per frame. Only live answers are kept.
+        self._memo: dict[MemoKey, tuple[float, live.ImageReply]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = await self._answer(scope) if scope["type"] == "http" else None
@@ -100,18 +107,39 @@ class LatestFrameFastPath:
             return None
         headers = Headers(scope=scope)
         camera = match.group("camera")
+        ext = match.group("ext")
         try:
             identity = self.context.auth.identify(headers, cookie_parser(headers.get("cookie", "")))
             identity.require_camera(camera)
-            reply = await live.latest_frame(
-                self.context,
-                identity,
-                camera,
-                latest_request(match.group("ext"), values),
-                headers.get("if-none-match"),
-            )
+            reply = await self._reply(identity, camera, ext, values)
         except MediaError:
             return None  # the route answers errors, with the one error handler
-        if reply.not_modified:
+        etag = reply.headers.get("ETag")
+        if etag is not None and live.matches(headers.get("if-none-match"), etag):
             return Response(status_code=304, headers=reply.headers)
         return Response(reply.body, media_type=reply.media_type, headers=reply.headers)
+
+    async def _reply(
+        self, identity: Identity, camera: str, ext: str, values: dict[str, int]
+    ) -> live.ImageReply:
+        """The service's answer, reused while the camera's frame is the one it was made from."""
+        frames = self.context.frames
+        state = frames.state(camera) if frames is not None else None
+        if frames is None or state is None or frames.is_offline(camera):
+            return await live.latest_frame(
+                self.context, identity, camera, latest_request(ext, values), None
+            )
+        key: MemoKey = (camera, ext, tuple(sorted(values.items())))
+        frame_time = state.frame.time
+        cached = self._memo.get(key)
+        if cached is not None and cached[0] == frame_time:
+            return cached[1]
+        reply = await live.latest_frame(
+            self.context, identity, camera, latest_request(ext, values), None
+        )
+        if len(self._memo) >= MEMO_ENTRIES:
+            self._memo.clear()
+        # Stored under the frame time read before the call: if a newer frame came meanwhile,
+        # the entry never matches again and is simply replaced.
+        self._memo[key] = (frame_time, reply)
+        return reply
