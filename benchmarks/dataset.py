@@ -115,18 +115,6 @@ def frigate_id(seconds: float, serial: int) -> str:
     return f"{float(seconds)}-{''.join(reversed(suffix))}"
 
 
-def recording_file(recordings: Path, camera: str, start: float) -> Path:
-    """Frigate's layout: recordings/<UTC date>/<HH>/<camera>/<MM>.<SS>.mp4."""
-    moment = datetime.fromtimestamp(start, tz=UTC)
-    return (
-        recordings
-        / moment.strftime("%Y-%m-%d")
-        / moment.strftime("%H")
-        / camera
-        / moment.strftime("%M.%S.mp4")
-    )
-
-
 def _ffmpeg(*args: str) -> None:
     subprocess.run(
         [resolve_ffmpeg("default"), "-hide_banner", "-loglevel", "error", "-y", *args],

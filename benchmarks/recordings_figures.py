@@ -18,10 +18,11 @@ from pathlib import Path
 
 import httpx
 
+from frigate_media.recording.layout import recording_path
 from frigate_media.services import recordings
 from frigate_media.services.vod import build_plan
 from frigate_media.storage.db import frigate_schema_sql, open_database
-from tests.support.media import ClipSpec, make_clip, recording_path
+from tests.support.media import ClipSpec, make_clip
 
 CAMERAS = 4
 DAYS = 30

@@ -8,8 +8,9 @@ from pathlib import Path
 import av
 import pytest
 
-from benchmarks.dataset import Dataset, DatasetSpec, build_dataset, recording_file
+from benchmarks.dataset import Dataset, DatasetSpec, build_dataset
 from frigate_media.ffmpeg.probe import probe
+from frigate_media.recording.layout import recording_path
 from frigate_media.storage.db import open_database
 from frigate_media.storage.models import Event, Previews, Recordings
 
@@ -70,7 +71,7 @@ def test_real_rows_point_at_playable_files_in_frigates_layout(tiny: Dataset) -> 
     first_start = connection.execute("SELECT MIN(start_time) FROM recordings").fetchone()[0]
     connection.close()
     assert all(Path(path).is_file() for path in paths)
-    assert paths[0] == str(recording_file(tiny.media / "recordings", "one", first_start))
+    assert paths[0] == str(recording_path(tiny.media / "recordings", "one", first_start))
     info = probe(Path(paths[0]))
     assert (info.width, info.height, info.video_codec) == (320, 240, "h264")
     assert 9.5 <= info.duration <= 10.5

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from frigate_media.ffmpeg.binary import resolve_ffmpeg
@@ -95,15 +94,3 @@ def make_image(path: Path, width: int = 640, height: int = 360) -> Path:
         "-f", "lavfi", "-i", f"testsrc2=size={width}x{height}:rate=1", "-frames:v", "1", str(path)
     )
     return path
-
-
-def recording_path(recordings_dir: Path, camera: str, start: float) -> Path:
-    """Frigate's layout: recordings/<UTC date>/<HH>/<camera>/<MM>.<SS>.mp4."""
-    moment = datetime.fromtimestamp(start, tz=UTC)
-    return (
-        recordings_dir
-        / moment.strftime("%Y-%m-%d")
-        / moment.strftime("%H")
-        / camera
-        / moment.strftime("%M.%S.mp4")
-    )
