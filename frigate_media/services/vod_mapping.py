@@ -76,6 +76,13 @@ async def load_event(context: AppContext, event_id: str) -> Event:
     return event
 
 
+def event_range(event: Event, padding: int, now: float) -> tuple[float, float]:
+    """Frigate's range of an event: padded on both sides; an open event runs to now."""
+    start = float(event.start_time) - padding
+    end = now if event.end_time is None else float(event.end_time) + padding
+    return start, max(end, start + 0.001)
+
+
 async def plan_event(context: AppContext, event: Event, padding: int) -> VodPlan:
     """The plan for an event padded on both sides (an open event runs to now).
 
@@ -83,8 +90,7 @@ async def plan_event(context: AppContext, event: Event, padding: int) -> VodPlan
     meant to do (its check never fired).
     """
     now = context.clock.now()
-    start = float(event.start_time) - padding
-    end = now if event.end_time is None else float(event.end_time) + padding
+    start, end = event_range(event, padding, now)
     try:
         return await plan_range(context, str(event.camera), start, end)
     except NotFound:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, Response
@@ -10,15 +10,13 @@ from starlette.convertors import Convertor, register_url_convertor
 from tzlocal import get_localzone_name
 
 from frigate_media.api.deps import CameraDep, ContextDep, IdentityDep
-from frigate_media.errors import NotFound
-from frigate_media.services import timeranges
+from frigate_media.services import timeranges, vod_mapping
 from frigate_media.services.hls import (
     FILE_NAME_REGEX,
     HlsService,
     VodRange,
     parse_file_name,
 )
-from frigate_media.storage.models import Event
 
 
 class HlsFileConvertor(Convertor[str]):
@@ -89,10 +87,6 @@ async def hls_clip(
     return await _respond(hls, vod, file_name, request)
 
 
-def _load_event(event_id: str) -> Any:
-    return Event.get_or_none(Event.id == event_id)
-
-
 @router.get("/vod/event/{event_id}/{file_name:hlsfile}")
 async def hls_event(
     event_id: str,
@@ -104,16 +98,11 @@ async def hls_event(
     padding: Annotated[int, Query()] = 0,
 ) -> Response:
     """An event's recordings, padded (Home Assistant notifications)."""
-    event = await context.run_db(_load_event, event_id) if len(event_id) <= 64 else None
-    if event is None:
-        raise NotFound("Event not found.")
+    event = await vod_mapping.load_event(context, event_id)
     identity.require_camera(str(event.camera))
-    now = context.clock.now()
-    in_progress = event.end_time is None
-    start = float(event.start_time) - padding
-    end = (now if in_progress else float(event.end_time)) + padding
-    start, end = timeranges.time_range(start, max(end, start + 0.001))
-    vod = VodRange(str(event.camera), start, end, in_progress=in_progress)
+    start, end = vod_mapping.event_range(event, padding, context.clock.now())
+    start, end = timeranges.time_range(start, end)
+    vod = VodRange(str(event.camera), start, end, in_progress=event.end_time is None)
     return await _respond(hls, vod, file_name, request)
 
 
