@@ -47,14 +47,18 @@ def _seconds(value: int | None, base: Fraction | None) -> float:
     return float(value * base)
 
 
-def _probe(path: str, with_keyframes: bool) -> MediaInfo:
+def open_media(path: str) -> av.container.InputContainer:
+    """Open a media file for demuxing: NotFound when it is gone, UpstreamFailed when unreadable."""
     try:
-        container = av.open(path, metadata_errors="ignore")
+        return av.open(path, metadata_errors="ignore")
     except FileNotFoundError:
         raise NotFound(f"Media file not found: {os.path.basename(path)}") from None
     except (av.FFmpegError, OSError) as error:
         raise UpstreamFailed(f"Unable to read {os.path.basename(path)}: {error}") from None
-    with container:
+
+
+def _probe(path: str, with_keyframes: bool) -> MediaInfo:
+    with open_media(path) as container:
         video = next(iter(container.streams.video), None)
         audio = next(iter(container.streams.audio), None)
         start = container.start_time / av.time_base if container.start_time is not None else 0.0

@@ -35,22 +35,9 @@ class DrawOptions:
     paths: bool = False
 
     @property
-    def any(self) -> bool:
-        return any(
-            (
-                self.bounding_boxes,
-                self.timestamp,
-                self.zones,
-                self.mask,
-                self.motion_boxes,
-                self.regions,
-                self.paths,
-            )
-        )
-
-    def key(self) -> str:
-        """A short stable text for ETags and cache keys, e.g. 'b0t1z0m0o1r0p0'."""
-        flags = (
+    def flags(self) -> tuple[bool, ...]:
+        """Every overlay switch, in the order of `key()`'s letters."""
+        return (
             self.bounding_boxes,
             self.timestamp,
             self.zones,
@@ -59,7 +46,14 @@ class DrawOptions:
             self.regions,
             self.paths,
         )
-        return "".join(f"{n}{int(f)}" for n, f in zip("btzmorp", flags, strict=True))
+
+    @property
+    def any(self) -> bool:
+        return any(self.flags)
+
+    def key(self) -> str:
+        """A short stable text for ETags and cache keys, e.g. 'b0t1z0m0o1r0p0'."""
+        return "".join(f"{n}{int(f)}" for n, f in zip("btzmorp", self.flags, strict=True))
 
 
 def render(

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import av
 
 from frigate_media.context import AppContext
-from frigate_media.errors import BadRequest, NotFound, UpstreamFailed
-from frigate_media.ffmpeg.probe import probe
+from frigate_media.errors import BadRequest, NotFound
+from frigate_media.ffmpeg.probe import open_media, probe
 from frigate_media.services import timeranges
 from frigate_media.services.recordings import Recording, recording_at
 
@@ -57,14 +57,8 @@ class FrameIndex:
 
 @functools.lru_cache(maxsize=1024)
 def _frame_index(path: str, size: int, mtime_ns: int) -> FrameIndex:
-    try:
-        container = av.open(path, metadata_errors="ignore")
-    except FileNotFoundError:
-        raise NotFound(f"Media file not found: {os.path.basename(path)}") from None
-    except (av.FFmpegError, OSError) as error:
-        raise UpstreamFailed(f"Unable to read {os.path.basename(path)}: {error}") from None
     times: list[float] = []
-    with container:
+    with open_media(path) as container:
         video = next(iter(container.streams.video), None)
         if video is None or video.time_base is None:
             return FrameIndex((), 0.0)
