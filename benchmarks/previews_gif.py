@@ -18,8 +18,8 @@ from frigate_media.app import build_context
 from frigate_media.clock import FixedClock
 from frigate_media.config import parse_config
 from frigate_media.ffmpeg.binary import resolve_ffmpeg
-from frigate_media.services import previews
-from frigate_media.services.preview_frames import frame_name
+from frigate_media.services.previews import encodes
+from frigate_media.services.previews.frames import frame_name
 from frigate_media.storage.models import Previews
 
 HOUR = 3600.0
@@ -100,13 +100,13 @@ async def measure(root: Path) -> list[str]:
         for run in range(RUNS):
             start = T0 - HOUR + 100 + run * 200.5  # a new range each time: no reuse
             began = time.perf_counter()
-            await previews.gif(context, "front", start, start + 20)
+            await encodes.gif(context, "front", start, start + 20)
             results["gif hour"].append(time.perf_counter() - began)
             began = time.perf_counter()
-            await previews.mp4(context, "front", start, start + 20)
+            await encodes.mp4(context, "front", start, start + 20)
             results["mp4 hour"].append(time.perf_counter() - began)
             began = time.perf_counter()
-            await previews.gif(context, "front", T0 + 60 * run, T0 + 60 * run + 20)
+            await encodes.gif(context, "front", T0 + 60 * run, T0 + 60 * run + 20)
             results["gif frames"].append(time.perf_counter() - began)
         return [summary(f"20-s {label}", samples) for label, samples in results.items()]
     finally:

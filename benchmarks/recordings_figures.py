@@ -18,10 +18,10 @@ from pathlib import Path
 
 import httpx
 
-from frigate_media.recording.layout import recording_path
-from frigate_media.services import recordings
-from frigate_media.services.vod import build_plan
+from frigate_media.services.recordings import query
+from frigate_media.services.recordings.vod import build_plan
 from frigate_media.storage.db import frigate_schema_sql, open_database
+from frigate_media.workers.recording.layout import recording_path
 from tests.support.media import ClipSpec, make_clip
 
 CAMERAS = 4
@@ -171,7 +171,7 @@ def main() -> None:
     if not db_path.exists():
         build_db(root)
     open_database(db_path)
-    timed("overlap query 24 h", lambda: recordings.overlapping("cam1", END - 86400, END))
+    timed("overlap query 24 h", lambda: query.overlapping("cam1", END - 86400, END))
     timed(
         "VOD plan 1 h (in process)",
         lambda: build_plan("cam0", END - 3590.5, END, now=END).mapping(),

@@ -225,7 +225,7 @@ def overlap_query(dataset: Dataset, settings: Settings) -> Result:
     timings: list[float] = []
     rows = 0
     try:
-        from frigate_media.services import recordings as service
+        from frigate_media.services.recordings import query as service
         from frigate_media.storage.db import open_database
 
         db = open_database(dataset.db_path)

@@ -34,11 +34,11 @@ from frigate_media.context import AppContext
 from frigate_media.ffmpeg.binary import resolve_ffmpeg
 from frigate_media.ffmpeg.runner import FfmpegRunner
 from frigate_media.frames.processor import FrameProcessor
-from frigate_media.recording.command import records
-from frigate_media.recording.service import RecorderService
-from frigate_media.services.preview_writer import PreviewWriter
 from frigate_media.storage.db import open_database
 from frigate_media.storage.paths import MediaPaths
+from frigate_media.workers.preview_writer import PreviewWriter
+from frigate_media.workers.recording.command import records
+from frigate_media.workers.recording.service import RecorderService
 
 logger = logging.getLogger(__name__)
 

@@ -105,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--config")
     add.set_defaults(handler=_user_add)
 
-    import frigate_media.recording.index_command  # noqa: F401  (registers `index`)
+    import frigate_media.workers.recording.index_command  # noqa: F401  (registers `index`)
 
     for name, (configure, runner) in EXTRA_COMMANDS.items():
         sub = commands.add_parser(name)

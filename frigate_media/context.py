@@ -20,9 +20,9 @@ from frigate_media.storage.paths import MediaPaths
 
 if TYPE_CHECKING:
     from frigate_media.frames.processor import FrameProcessor
+    from frigate_media.services.events.manual import ManualEvents
     from frigate_media.services.hls import HlsService
-    from frigate_media.services.manual_events import ManualEvents
-    from frigate_media.services.previews import PreviewJobs
+    from frigate_media.services.previews.encodes import PreviewJobs
 
 logger = logging.getLogger(__name__)
 

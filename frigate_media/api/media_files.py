@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse
 
 from frigate_media.api.streaming import ClosingStreamingResponse
 from frigate_media.services.byteranges import check_range
-from frigate_media.services.clips import ClipBody
+from frigate_media.services.recordings.clips import ClipBody
 
 
 def _etag_matches(header: str | None, etag: str) -> bool:

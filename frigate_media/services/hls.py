@@ -26,7 +26,7 @@ from frigate_media.hls.playlist import (
     render_media,
 )
 from frigate_media.hls.remux import Cut, remux
-from frigate_media.services.vod import VodPlan, build_plan
+from frigate_media.services.recordings.vod import VodPlan, build_plan
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from frigate_media.clock import FixedClock
-from frigate_media.services import plus
+from frigate_media.services.recordings import plus
 from tests.support.recordings import NOW, PROXY, T0, record_segments
 
 KEY = "abcdef12-3456-7890-abcd-ef1234567890:" + "a" * 40

@@ -14,7 +14,7 @@ from PIL import Image
 
 from frigate_media.clock import FixedClock
 from frigate_media.context import AppContext
-from frigate_media.services.preview_frames import frame_name
+from frigate_media.services.previews.frames import frame_name
 from tests.support.db import insert
 from tests.support.previews import T0, add_preview, gif_info, mp4_info, write_frames
 

@@ -171,7 +171,9 @@ def test_the_skipped_spring_forward_hour_has_no_recordings(client: TestClient) -
 def test_the_local_hour_route_uses_the_server_zone(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("frigate_media.services.vod_mapping.local_zone_name", lambda: "UTC")
+    monkeypatch.setattr(
+        "frigate_media.services.recordings.vod_mapping.local_zone_name", lambda: "UTC"
+    )
     start = datetime.fromtimestamp(T0, tz=ZoneInfo("UTC"))
     body = client.get(f"/api/vod/{start:%Y-%m}/{start.day}/{start.hour}/front")
     assert body.status_code == 200

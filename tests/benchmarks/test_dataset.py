@@ -10,9 +10,9 @@ import pytest
 
 from benchmarks.dataset import Dataset, DatasetSpec, build_dataset
 from frigate_media.ffmpeg.probe import probe
-from frigate_media.recording.layout import recording_path
 from frigate_media.storage.db import open_database
 from frigate_media.storage.models import Event, Previews, Recordings
+from frigate_media.workers.recording.layout import recording_path
 
 TINY = DatasetSpec(
     cameras=("one",),

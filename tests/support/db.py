@@ -10,8 +10,8 @@ import string
 from pathlib import Path
 from typing import Any
 
-from frigate_media.recording.layout import recording_path
 from frigate_media.storage.db import frigate_schema_sql
+from frigate_media.workers.recording.layout import recording_path
 
 
 def create_frigate_db(path: Path) -> Path:

@@ -10,7 +10,7 @@ from pathlib import Path
 import av
 from PIL import Image
 
-from frigate_media.services.preview_frames import frame_name
+from frigate_media.services.previews.frames import frame_name
 from tests.support.db import insert
 
 HOUR = 3600.0

@@ -12,15 +12,18 @@ from pydantic import BaseModel, Field
 from frigate_media.api.deps import CameraNameDep, ContextDep, IdentityDep
 from frigate_media.api.media_files import clip_response
 from frigate_media.errors import BadRequest
-from frigate_media.services import clips, imaging, manual_events, previews
-from frigate_media.services.event_clips import (
+from frigate_media.services import imaging
+from frigate_media.services.events import manual
+from frigate_media.services.events.ranges import (
     event_clip_range,
     event_preview_range,
     review_clip_range,
 )
-from frigate_media.services.events import load_event, load_review
-from frigate_media.services.snapshots import SnapshotQuery, clean_snapshot, event_snapshot
-from frigate_media.services.thumbnails import event_thumbnail
+from frigate_media.services.events.records import load_event, load_review
+from frigate_media.services.events.snapshots import SnapshotQuery, clean_snapshot, event_snapshot
+from frigate_media.services.events.thumbnails import event_thumbnail
+from frigate_media.services.previews import encodes
+from frigate_media.services.recordings import clips
 
 router = APIRouter(tags=["events"])
 
@@ -134,7 +137,7 @@ async def event_preview_gif(event_id: str, context: ContextDep, identity: Identi
     """An animated GIF of the event's first 20 seconds, from the camera's previews."""
     event = await load_event(context, identity, event_id)
     start, end = event_preview_range(event)
-    made = await previews.gif(context, event.camera, start, end)
+    made = await encodes.gif(context, event.camera, start, end)
     return Response(
         made.content,
         media_type="image/gif",
@@ -167,7 +170,7 @@ async def create_event(
 ) -> JSONResponse:
     """Create a manual event whose snapshot is the camera's current frame (admin only)."""
     body = body or EventsCreateBody()
-    request = manual_events.ManualEventRequest(
+    request = manual.ManualEventRequest(
         sub_label=body.sub_label,
         score=body.score or 0.0,
         duration=body.duration,
@@ -175,7 +178,7 @@ async def create_event(
         draw=body.draw or {},
         pre_capture=body.pre_capture,
     )
-    event_id = await manual_events.create(context, identity, camera_name, label, request)
+    event_id = await manual.create(context, identity, camera_name, label, request)
     return JSONResponse(
         {"success": True, "message": "Successfully created event.", "event_id": event_id}
     )
@@ -190,5 +193,5 @@ async def end_event(
 ) -> JSONResponse:
     """End a manual event: its snapshot files are written, then its row is closed."""
     end_time = body.end_time if body is not None else None
-    await manual_events.end(context, identity, event_id, end_time)
+    await manual.end(context, identity, event_id, end_time)
     return JSONResponse({"success": True, "message": "Event successfully ended."})

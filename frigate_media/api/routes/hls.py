@@ -10,13 +10,14 @@ from starlette.convertors import Convertor, register_url_convertor
 from tzlocal import get_localzone_name
 
 from frigate_media.api.deps import CameraDep, ContextDep, IdentityDep
-from frigate_media.services import timeranges, vod_mapping
+from frigate_media.services import timeranges
 from frigate_media.services.hls import (
     FILE_NAME_REGEX,
     HlsService,
     VodRange,
     parse_file_name,
 )
+from frigate_media.services.recordings import vod_mapping
 
 
 class HlsFileConvertor(Convertor[str]):

@@ -10,16 +10,17 @@ from fastapi import APIRouter, Request, Response
 from frigate_media.api.deps import CameraDep, ContextDep, IdentityDep
 from frigate_media.api.media_files import clip_response
 from frigate_media.errors import NotFound
-from frigate_media.services import clips, imaging
-from frigate_media.services.event_clips import event_clip_range
-from frigate_media.services.events import (
+from frigate_media.services import imaging
+from frigate_media.services.events.ranges import event_clip_range
+from frigate_media.services.events.records import (
     checked_label,
     newest_event,
     newest_with_clip,
     newest_with_snapshot,
 )
-from frigate_media.services.snapshots import SnapshotQuery, event_snapshot
-from frigate_media.services.thumbnails import event_thumbnail, placeholder_jpeg
+from frigate_media.services.events.snapshots import SnapshotQuery, event_snapshot
+from frigate_media.services.events.thumbnails import event_thumbnail, placeholder_jpeg
+from frigate_media.services.recordings import clips
 
 router = APIRouter(tags=["labels"])
 

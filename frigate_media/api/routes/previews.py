@@ -8,17 +8,17 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from frigate_media.api.deps import CameraDep, ContextDep, IdentityDep
 from frigate_media.auth.identity import Identity
 from frigate_media.context import AppContext
-from frigate_media.services import preview_catalog, previews
-from frigate_media.services.preview_frames import camera_of_frame_name
+from frigate_media.services.previews import catalog, encodes
+from frigate_media.services.previews.frames import camera_of_frame_name
 from frigate_media.services.timeranges import hour_range
 
 router = APIRouter(tags=["previews"])
 
-GifAgeQuery = Query(previews.GIF_MAX_AGE, ge=0, description="Max cache age in seconds")
-Mp4AgeQuery = Query(previews.MP4_MAX_AGE, ge=0, description="Max cache age in seconds")
+GifAgeQuery = Query(encodes.GIF_MAX_AGE, ge=0, description="Max cache age in seconds")
+Mp4AgeQuery = Query(encodes.MP4_MAX_AGE, ge=0, description="Max cache age in seconds")
 
 
-def gif_response(made: previews.GifPreview) -> Response:
+def gif_response(made: encodes.GifPreview) -> Response:
     return Response(
         made.content,
         media_type="image/gif",
@@ -26,7 +26,7 @@ def gif_response(made: previews.GifPreview) -> Response:
     )
 
 
-def mp4_response(context: AppContext, made: previews.Mp4Preview) -> FileResponse:
+def mp4_response(context: AppContext, made: encodes.Mp4Preview) -> FileResponse:
     """The cached file with Content-Length and Range support; nginx may serve it instead."""
     headers = {
         "Content-Description": "File Transfer",
@@ -46,7 +46,7 @@ async def preview_thumbnail_jpg(
 ) -> Response:
     """One cached preview frame as JPEG."""
     identity.require_camera(camera_of_frame_name(file_name))
-    content = await preview_catalog.frame_image(context, file_name, "jpg")
+    content = await catalog.frame_image(context, file_name, "jpg")
     return _frame_response(content, "image/jpeg")
 
 
@@ -56,12 +56,12 @@ async def preview_thumbnail_webp(
 ) -> Response:
     """One cached preview frame as stored (WebP)."""
     identity.require_camera(camera_of_frame_name(file_name))
-    content = await preview_catalog.frame_image(context, file_name, "webp")
+    content = await catalog.frame_image(context, file_name, "webp")
     return _frame_response(content, "image/webp")
 
 
 def _frame_response(content: bytes, media_type: str) -> Response:
-    cache = f"private, max-age={preview_catalog.FRAME_MAX_AGE}"
+    cache = f"private, max-age={catalog.FRAME_MAX_AGE}"
     return Response(content, media_type=media_type, headers={"Cache-Control": cache})
 
 
@@ -70,7 +70,7 @@ async def preview_frames(
     camera: CameraDep, context: ContextDep, start_ts: float, end_ts: float
 ) -> JSONResponse:
     """File names of the camera's cached (current-hour) preview frames in the range."""
-    names = await preview_catalog.frame_names(context, camera.name, start_ts, end_ts)
+    names = await catalog.frame_names(context, camera.name, start_ts, end_ts)
     return JSONResponse(names)
 
 
@@ -80,7 +80,7 @@ async def preview_clips(
 ) -> JSONResponse:
     """Hourly preview MP4s overlapping the range, for one camera or `all` the role may see."""
     cameras = _cameras(camera_name, context, identity)
-    clips = await preview_catalog.list_previews(context, cameras, start_ts, end_ts)
+    clips = await catalog.list_previews(context, cameras, start_ts, end_ts)
     return JSONResponse(clips)
 
 
@@ -97,7 +97,7 @@ async def preview_hour(
     """Hourly previews of one local hour in a time zone (`America,New_York`)."""
     cameras = _cameras(camera_name, context, identity)
     start, end = hour_range(year_month, day, hour, tz_name)
-    clips = await preview_catalog.list_previews(context, cameras, start, end)
+    clips = await catalog.list_previews(context, cameras, start, end)
     return JSONResponse(clips)
 
 
@@ -113,12 +113,12 @@ async def review_preview(
     review_id: str, context: ContextDep, identity: IdentityDep, format: str = "gif"
 ) -> Response:
     """The review's range padded by 8 s: GIF for `format=gif`, MP4 for anything else."""
-    window = await preview_catalog.review_window(context, review_id)
+    window = await catalog.review_window(context, review_id)
     identity.require_camera(window.camera)
     if format == "gif":
-        made = await previews.gif(context, window.camera, window.start, window.end)
+        made = await encodes.gif(context, window.camera, window.start, window.end)
         return gif_response(made)
-    made_mp4 = await previews.mp4(context, window.camera, window.start, window.end)
+    made_mp4 = await encodes.mp4(context, window.camera, window.start, window.end)
     return mp4_response(context, made_mp4)
 
 
@@ -131,7 +131,7 @@ async def preview_gif(
     max_cache_age: int = GifAgeQuery,
 ) -> Response:
     """An animated, looping GIF (8 fps, sped up) of the range."""
-    made = await previews.gif(context, camera.name, start_ts, end_ts, max_cache_age)
+    made = await encodes.gif(context, camera.name, start_ts, end_ts, max_cache_age)
     return gif_response(made)
 
 
@@ -144,5 +144,5 @@ async def preview_mp4(
     max_cache_age: int = Mp4AgeQuery,
 ) -> FileResponse:
     """A faststart H.264 MP4 of the range, served from a file cached for an hour."""
-    made = await previews.mp4(context, camera.name, start_ts, end_ts, max_cache_age)
+    made = await encodes.mp4(context, camera.name, start_ts, end_ts, max_cache_age)
     return mp4_response(context, made)

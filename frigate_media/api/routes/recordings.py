@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from frigate_media.api.deps import CameraDep, ContextDep
 from frigate_media.api.media_files import clip_response
-from frigate_media.services import clips, plus, recording_frames
+from frigate_media.services.recordings import clips, frame_at, plus
 
 router = APIRouter(tags=["recordings"])
 
@@ -23,7 +23,7 @@ async def recording_snapshot(
     height: Annotated[int | None, Query(description="Output height; width keeps the ratio")] = None,
 ) -> Response:
     """The recorded frame playing at `frame_time`; X-Frame-Time is that frame's own time."""
-    image = await recording_frames.frame_image(context, camera.name, frame_time, format, height)
+    image = await frame_at.frame_image(context, camera.name, frame_time, format, height)
     return Response(
         image.data,
         media_type=image.media_type,

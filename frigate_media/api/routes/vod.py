@@ -8,8 +8,8 @@ import orjson
 from fastapi import APIRouter, Query, Response
 
 from frigate_media.api.deps import CameraDep, ContextDep, IdentityDep
-from frigate_media.services import vod_mapping
-from frigate_media.services.vod import VodPlan
+from frigate_media.services.recordings import vod_mapping
+from frigate_media.services.recordings.vod import VodPlan
 
 router = APIRouter(tags=["vod"])
 

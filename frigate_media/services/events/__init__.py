@@ -1,0 +1,1 @@
+"""Event and review media: rows, files, snapshots, thumbnails, clip ranges, manual events."""

@@ -1,0 +1,409 @@
+"""GIF and MP4 previews of a camera's time range, from hourly preview MP4s and cached frames.
+
+One pipeline for both outputs (Frigate copies it four times): pick the sources, build one
+ffmpeg job, run it through the shared runner (its job limit answers 503 when full). Identical
+requests that arrive while an encode runs wait for that encode instead of starting another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from PIL import Image
+
+from frigate_media.context import AppContext
+from frigate_media.errors import MediaError, NotFound, UpstreamFailed
+from frigate_media.ffmpeg import concat
+from frigate_media.ffmpeg.probe import probe
+from frigate_media.services.previews.frames import PreviewFrame, list_frames
+from frigate_media.services.timeranges import time_range
+from frigate_media.storage.models import Previews
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Frigate's preview timing: each cached frame shows for 0.12 s, hourly previews are sped up by
+# the same factor, and the output runs at 8 fps.
+FRAME_SECONDS = 0.12
+OUTPUT_FPS = 8
+GIF_MAX_AGE = 2_592_000  # 30 days, Frigate's default for preview.gif
+MP4_MAX_AGE = 604_800  # 7 days, Frigate's default for preview.mp4
+# A preview that includes the still-growing current hour must not be cached for days.
+LIVE_MAX_AGE = 60
+# Frigate's record cleanup removes cached preview MP4s after an hour; we do the same for ours.
+MP4_CACHE_SECONDS = 3600.0
+CLEANUP_EVERY_SECONDS = 60.0
+# A cached MP4 is complete (reusable) once it was written this long after its range ended.
+COMPLETE_AFTER_SECONDS = 5.0
+MIN_SEGMENT_SECONDS = 0.01
+HOUR = 3600.0
+
+
+@dataclass(frozen=True)
+class Segment:
+    """The part [start, end] of one hourly preview file that the output uses."""
+
+    path: str
+    file_start: float
+    start: float
+    end: float
+
+    @property
+    def offset(self) -> float:
+        return max(0.0, self.start - self.file_start)
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+@dataclass(frozen=True)
+class PreviewSource:
+    """What one preview is made of: hourly-preview segments, then current-hour frames."""
+
+    segments: tuple[Segment, ...]
+    frames: tuple[PreviewFrame, ...]
+    live: bool
+    size: tuple[int, int] | None = None  # common frame size, when inputs must be scaled alike
+
+    @property
+    def input_count(self) -> int:
+        return len(self.segments) + (1 if self.frames else 0)
+
+
+@dataclass(frozen=True)
+class GifPreview:
+    """An animated, looping GIF and how long clients may cache it."""
+
+    content: bytes
+    max_age: int
+
+
+@dataclass(frozen=True)
+class Mp4Preview:
+    """A faststart MP4 on disk (under the cache) and how long clients may cache it."""
+
+    path: Path
+    file_name: str
+    max_age: int
+
+
+@dataclass
+class PreviewJobs:
+    """Per-app state: encodes in flight by request key, and when the MP4 cache was last swept."""
+
+    inflight: dict[tuple[Any, ...], asyncio.Future[Any]] = field(default_factory=dict)
+    last_cleanup: float = 0.0
+
+    async def shared(self, key: tuple[Any, ...], make: Callable[[], Awaitable[T]]) -> T:
+        """Run `make()` once for concurrent callers with the same key; all get its result.
+
+        A caller that goes away does not cancel the encode others are waiting for.
+        """
+        future = self.inflight.get(key)
+        if future is None:
+            future = asyncio.ensure_future(make())
+            self.inflight[key] = future
+            future.add_done_callback(lambda _: self.inflight.pop(key, None))
+        result: T = await asyncio.shield(future)
+        return result
+
+
+def jobs(context: AppContext) -> PreviewJobs:
+    """The preview state of this app, created on first use."""
+    if context.previews is None:
+        context.previews = PreviewJobs()
+    state: PreviewJobs = context.previews
+    return state
+
+
+# ---------------------------------------------------------------- source selection
+
+
+def cover(rows: Sequence[tuple[str, float, float]], start: float, end: float) -> list[Segment]:
+    """The ordered, non-overlapping parts of hourly previews that cover [start, end].
+
+    `rows` are (path, start_time, end_time). Where previews overlap, the one that starts first
+    is used up to its end and the next continues from there; gaps are skipped.
+    """
+    segments: list[Segment] = []
+    cursor = start
+    for path, row_start, row_end in sorted(rows, key=lambda r: (r[1], -r[2])):
+        if row_end <= cursor + MIN_SEGMENT_SECONDS:
+            continue
+        seg_start = max(cursor, row_start)
+        if seg_start >= end:
+            break
+        seg_end = min(end, row_end)
+        if seg_end - seg_start < MIN_SEGMENT_SECONDS:
+            continue
+        segments.append(Segment(path, row_start, seg_start, seg_end))
+        cursor = seg_end
+        if cursor >= end:
+            break
+    return segments
+
+
+def _overlapping_previews(camera: str, start: float, end: float) -> list[tuple[str, float, float]]:
+    query: Any = (
+        Previews.select(Previews.path, Previews.start_time, Previews.end_time)
+        .where(
+            (Previews.camera == camera) & (Previews.start_time < end) & (Previews.end_time > start)
+        )
+        .order_by(Previews.start_time.asc(), Previews.end_time.desc())
+        .tuples()
+    )
+    rows: list[tuple[Any, Any, Any]] = list(query)
+    return [(str(path), float(first), float(last)) for path, first, last in rows]
+
+
+def _media_size(path: str) -> tuple[int, int] | None:
+    try:
+        if path.endswith(".mp4"):
+            info = probe(path)
+            return (info.width, info.height) if info.width and info.height else None
+        with Image.open(path) as image:
+            return image.size
+    except (MediaError, OSError):
+        return None
+
+
+def _files_and_frames(
+    context: AppContext, segments: list[Segment], camera: str, frames_from: float, end: float
+) -> tuple[list[Segment], list[PreviewFrame], tuple[int, int] | None]:
+    present = [s for s in segments if os.path.isfile(s.path)]
+    frames: list[PreviewFrame] = []
+    if frames_from < end:
+        with contextlib.suppress(NotFound):
+            frames = list_frames(context.paths.preview_frames, camera, frames_from, end)
+    size = None
+    if len(present) + (1 if frames else 0) > 1:
+        first = present[0].path if present else str(frames[0].path)
+        size = _media_size(first)
+    return present, frames, size
+
+
+async def select_sources(
+    context: AppContext, camera: str, start: float, end: float
+) -> PreviewSource:
+    """The hourly previews and cached frames that show [start, end]; 404 when there are none."""
+    rows = await context.run_db(_overlapping_previews, camera, start, end)
+    segments = cover(rows, start, end)
+    frames_from = segments[-1].end if segments else start
+    present, frames, size = await asyncio.to_thread(
+        _files_and_frames, context, segments, camera, frames_from, end
+    )
+    if not present and not frames:
+        raise NotFound("Preview not found")
+    now = context.clock.now()
+    live = bool(frames) or end > now - (now % HOUR)
+    return PreviewSource(tuple(present), tuple(frames), live, size)
+
+
+# ---------------------------------------------------------------- ffmpeg arguments
+
+
+def frames_playlist(frames: Sequence[PreviewFrame]) -> bytes:
+    """A concat list showing each frame for FRAME_SECONDS (the last one listed twice so it
+    keeps its duration, as Frigate does)."""
+    lines: list[str] = []
+    for frame in frames:
+        lines.append(concat.file_entry(frame.path))
+        lines.append(f"duration {FRAME_SECONDS}")
+    lines.append(concat.file_entry(frames[-1].path))
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _scale(size: tuple[int, int] | None) -> str:
+    if size is None:
+        return ""
+    width, height = size
+    return (
+        f",scale={width}:{height}:force_original_aspect_ratio=decrease,"
+        f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1"
+    )
+
+
+def input_args(source: PreviewSource) -> tuple[list[str], str, bytes | None]:
+    """ffmpeg inputs, the filter graph ending in [out], and the frames playlist for stdin."""
+    args: list[str] = []
+    chains: list[str] = []
+    scale = _scale(source.size)
+    for index, segment in enumerate(source.segments):
+        # -ss before -i seeks to the keyframe and then decodes up to the exact time.
+        args += ["-ss", f"{segment.offset:.3f}", "-t", f"{segment.duration:.3f}"]
+        args += ["-i", segment.path]
+        chains.append(f"[{index}:v]setpts={FRAME_SECONDS}*(PTS-STARTPTS){scale}[v{index}]")
+    playlist = None
+    if source.frames:
+        index = len(source.segments)
+        args += concat.input_args()
+        chains.append(f"[{index}:v]setpts=PTS-STARTPTS{scale}[v{index}]")
+        playlist = frames_playlist(source.frames)
+    count = source.input_count
+    joined = "".join(f"[v{i}]" for i in range(count))
+    if count > 1:
+        chains.append(f"{joined}concat=n={count}:v=1:a=0,fps={OUTPUT_FPS}[out]")
+    else:
+        chains.append(f"[v0]fps={OUTPUT_FPS}[out]")
+    return ["-loglevel", "warning", *args], ";".join(chains), playlist
+
+
+def gif_args(source: PreviewSource) -> tuple[list[str], bytes | None]:
+    inputs, graph, playlist = input_args(source)
+    output = ["-loop", "0", "-c:v", "gif", "-f", "gif", "-"]
+    return [*inputs, "-filter_complex", graph, "-map", "[out]", *output], playlist
+
+
+def mp4_args(source: PreviewSource, target: Path) -> tuple[list[str], bytes | None]:
+    inputs, graph, playlist = input_args(source)
+    # libx264 with yuv420p needs even dimensions.
+    graph = graph.replace("[out]", ",scale=trunc(iw/2)*2:trunc(ih/2)*2[out]")
+    output = ["-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p"]
+    output += ["-movflags", "+faststart", "-f", "mp4", "-y", str(target)]
+    return [*inputs, "-filter_complex", graph, "-map", "[out]", *output], playlist
+
+
+# ---------------------------------------------------------------- GIF
+
+
+def _max_age(requested: int, live: bool) -> int:
+    requested = max(0, requested)
+    return min(requested, LIVE_MAX_AGE) if live else requested
+
+
+async def _encode_gif(
+    context: AppContext, camera: str, start: float, end: float
+) -> tuple[bytes, bool]:
+    source = await select_sources(context, camera, start, end)
+    args, playlist = gif_args(source)
+    result = await context.ffmpeg.run(args, input_bytes=playlist)
+    if not result.ok:
+        logger.error("preview gif for %s failed: %s", camera, result.stderr_tail)
+        raise UpstreamFailed("Unable to create preview gif")
+    if not result.stdout:
+        raise NotFound("Preview not found")
+    return result.stdout, source.live
+
+
+async def gif(
+    context: AppContext,
+    camera: str,
+    start: float,
+    end: float,
+    max_cache_age: int = GIF_MAX_AGE,
+) -> GifPreview:
+    """An animated GIF (8 fps, looping) of `camera` over [start, end].
+
+    400 for a bad or too long range, 404 without previews, 503 when the job limit is full.
+    """
+    time_range(start, end, context.config.limits.gif_max_seconds)
+    key = ("gif", camera, start, end)
+    content, live = await jobs(context).shared(
+        key, lambda: _encode_gif(context, camera, start, end)
+    )
+    return GifPreview(content, _max_age(max_cache_age, live))
+
+
+# ---------------------------------------------------------------- MP4
+
+
+def mp4_file_name(camera: str, start: float, end: float) -> str:
+    """Frigate's cache name for a preview MP4 (camera names are already [A-Za-z0-9_-])."""
+    return f"preview_{camera}_{start}-{end}.mp4"
+
+
+def mp4_directory(context: AppContext) -> Path:
+    """Behind Frigate's nginx the file must sit in the cache root (its /cache/ alias)."""
+    if context.config.server.behind_frigate_nginx:
+        return context.paths.cache
+    return context.paths.work
+
+
+def _reusable(path: Path, end: float) -> bool:
+    """True for a complete cached file; it is touched so the sweep keeps it an hour more."""
+    try:
+        stat = path.stat()
+        if stat.st_mtime < end + COMPLETE_AFTER_SECONDS or stat.st_size == 0:
+            return False
+        os.utime(path)
+    except OSError:
+        return False
+    return True
+
+
+async def _encode_mp4(
+    context: AppContext, camera: str, start: float, end: float, target: Path
+) -> bool:
+    """Write the MP4 to `target` (via a temp file); return whether it shows the live hour."""
+    source = await select_sources(context, camera, start, end)
+    context.paths.work.mkdir(parents=True, exist_ok=True)
+    temp = context.paths.work / f".{secrets.token_hex(6)}.part.mp4"
+    try:
+        args, playlist = mp4_args(source, temp)
+        result = await context.ffmpeg.run(args, input_bytes=playlist)
+        if not result.ok or not temp.exists() or temp.stat().st_size == 0:
+            logger.error("preview mp4 for %s failed: %s", camera, result.stderr_tail)
+            raise UpstreamFailed("Unable to create preview mp4")
+        await asyncio.to_thread(os.replace, temp, target)
+    finally:
+        temp.unlink(missing_ok=True)
+    return source.live
+
+
+async def mp4(
+    context: AppContext,
+    camera: str,
+    start: float,
+    end: float,
+    max_cache_age: int = MP4_MAX_AGE,
+) -> Mp4Preview:
+    """A faststart H.264 MP4 of `camera` over [start, end], cached on disk for an hour."""
+    time_range(start, end, context.config.limits.preview_mp4_max_seconds)
+    await sweep_mp4_cache(context)
+    name = mp4_file_name(camera, start, end)
+    target = mp4_directory(context) / name
+    if await asyncio.to_thread(_reusable, target, end):
+        return Mp4Preview(target, name, _max_age(max_cache_age, live=False))
+    key = ("mp4", camera, start, end)
+    live = await jobs(context).shared(key, lambda: _encode_mp4(context, camera, start, end, target))
+    return Mp4Preview(target, name, _max_age(max_cache_age, live))
+
+
+def _sweep(directories: Sequence[Path], older_than: float) -> int:
+    removed = 0
+    for directory in directories:
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue
+        for entry in entries:
+            if not (entry.name.startswith("preview_") and entry.name.endswith(".mp4")):
+                continue
+            with contextlib.suppress(OSError):
+                if entry.is_file() and entry.stat().st_mtime < older_than:
+                    os.unlink(entry.path)
+                    removed += 1
+    return removed
+
+
+async def sweep_mp4_cache(context: AppContext, *, force: bool = False) -> int:
+    """Delete cached preview MP4s older than an hour (at most once a minute unless forced)."""
+    state = jobs(context)
+    now = context.clock.now()
+    if not force and now - state.last_cleanup < CLEANUP_EVERY_SECONDS:
+        return 0
+    state.last_cleanup = now
+    directories = [context.paths.work]
+    if context.config.server.behind_frigate_nginx:
+        directories.append(context.paths.cache)
+    return await asyncio.to_thread(_sweep, directories, now - MP4_CACHE_SECONDS)

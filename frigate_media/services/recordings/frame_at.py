@@ -1,0 +1,131 @@
+"""One frame of a recording at a moment: which frame plays then, and the image of exactly it.
+
+ffmpeg seeks on the input (`-ss` before `-i`, seconds as `%.6f`: right past 60 s and for tiny
+offsets, unlike Frigate's `00:00:{t}`). The frame is chosen here first, from the file's frame
+times (read once per file with PyAV, demux only), so the seek lands exactly on it and
+`X-Frame-Time` names the frame actually returned.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import functools
+import os
+from dataclasses import dataclass
+
+import av
+
+from frigate_media.context import AppContext
+from frigate_media.errors import BadRequest, NotFound
+from frigate_media.ffmpeg.probe import open_media, probe
+from frigate_media.services import timeranges
+from frigate_media.services.recordings.query import Recording, recording_at
+
+FORMATS = {"jpg": ("mjpeg", "image/jpeg"), "png": ("png", "image/png")}
+MAX_HEIGHT = 4320
+GRAB_TIMEOUT_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class FrameImage:
+    """An encoded frame and the epoch time at which it plays."""
+
+    data: bytes
+    media_type: str
+    frame_time: float
+
+
+@dataclass(frozen=True)
+class FrameIndex:
+    """A file's video frame times (stream seconds, sorted) and its time base tick."""
+
+    times: tuple[float, ...]
+    tick: float
+
+    def frame_at(self, position: float) -> float | None:
+        """The frame ffmpeg's input seek to `position` decodes first: the first at or after it.
+
+        ffmpeg rounds the seek target to the stream's time base, so a frame less than half a
+        tick before `position` still counts; past the last frame, the last frame.
+        """
+        if not self.times:
+            return None
+        index = bisect.bisect_left(self.times, position - self.tick / 2 - 1e-7)
+        return self.times[min(index, len(self.times) - 1)]
+
+
+@functools.lru_cache(maxsize=1024)
+def _frame_index(path: str, size: int, mtime_ns: int) -> FrameIndex:
+    times: list[float] = []
+    with open_media(path) as container:
+        video = next(iter(container.streams.video), None)
+        if video is None or video.time_base is None:
+            return FrameIndex((), 0.0)
+        base = video.time_base
+        try:
+            for packet in container.demux(video):
+                if packet.pts is not None and packet.size:
+                    times.append(float(packet.pts * base))
+        except av.FFmpegError:
+            pass  # a truncated tail still leaves the frames read so far
+    return FrameIndex(tuple(sorted(times)), float(base))
+
+
+def frame_index(path: str) -> FrameIndex:
+    """Presentation times (stream seconds, as ffmpeg sees them) of every video frame. Blocking."""
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        raise NotFound(f"Media file not found: {os.path.basename(path)}") from None
+    return _frame_index(path, stat.st_size, stat.st_mtime_ns)
+
+
+def locate_frame(recording: Recording, moment: float) -> tuple[float, float]:
+    """(seek position in stream seconds, epoch time of that frame) for `moment`. Blocking."""
+    start = probe(recording.path).start_time
+    offset = max(0.0, moment - recording.start_time)
+    chosen = frame_index(recording.path).frame_at(start + offset)
+    if chosen is None:
+        raise NotFound(f"Unable to parse frame at time {moment}")
+    return chosen, recording.start_time + (chosen - start)
+
+
+def grab_args(path: str, position: float, codec: str, height: int | None) -> list[str]:
+    """ffmpeg arguments for the single frame at `position` seconds of `path` on stdout."""
+    args = ["-loglevel", "error", "-ss", f"{position:.6f}", "-i", path, "-frames:v", "1"]
+    args += ["-an", "-c:v", codec]
+    if codec == "mjpeg":
+        args += ["-q:v", "2", "-pix_fmt", "yuvj420p"]
+    if height is not None:
+        # Width follows the aspect ratio, rounded to even so every pixel format accepts it.
+        args += ["-vf", f"scale=-2:{height}"]
+    return [*args, "-f", "image2pipe", "pipe:1"]
+
+
+def parse_format(extension: str) -> tuple[str, str]:
+    """(ffmpeg codec, media type) of `jpg` or `png`; anything else is a 400."""
+    found = FORMATS.get(extension.lower())
+    if found is None:
+        raise BadRequest("Invalid format: use jpg or png")
+    return found
+
+
+async def frame_image(
+    context: AppContext, camera: str, moment: float, extension: str, height: int | None
+) -> FrameImage:
+    """The frame of `camera`'s recording playing at `moment`, encoded as `extension`."""
+    codec, media_type = parse_format(extension)
+    timeranges.finite_time(moment, "frame_time")
+    if height is not None and not 0 < height <= MAX_HEIGHT:
+        raise BadRequest(f"height must be between 1 and {MAX_HEIGHT}")
+    recording = await context.run_db(recording_at, camera, moment)
+    if recording is None:
+        raise NotFound(f"Recording not found at {moment}")
+    position, frame_time = await asyncio.to_thread(locate_frame, recording, moment)
+    result = await context.ffmpeg.run(
+        grab_args(recording.path, position, codec, height), timeout=GRAB_TIMEOUT_SECONDS
+    )
+    if not result.ok or not result.stdout:
+        raise NotFound(f"Unable to parse frame at time {moment}")
+    return FrameImage(result.stdout, media_type, frame_time)

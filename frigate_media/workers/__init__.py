@@ -1,0 +1,1 @@
+"""Long-running background work started by the composition root: recorder, preview writer."""
