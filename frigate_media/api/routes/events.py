@@ -17,7 +17,7 @@ from frigate_media.services.events import manual
 from frigate_media.services.events.ranges import (
     event_clip_range,
     event_preview_range,
-    review_clip_range,
+    review_range,
 )
 from frigate_media.services.events.records import load_event, load_review
 from frigate_media.services.events.snapshots import SnapshotQuery, clean_snapshot, event_snapshot
@@ -125,7 +125,7 @@ async def review_clip(
 ) -> Response:
     """The recordings of the review segment (padded) as one MP4."""
     review = await load_review(context, identity, review_id)
-    start, end = review_clip_range(review, padding, context.clock.now())
+    start, end = review_range(review, padding, context.clock.now())
     body = await clips.clip_body(
         context, review.camera, start, end, ranged="range" in request.headers, download=download
     )

@@ -8,6 +8,8 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from frigate_media.api.deps import CameraDep, ContextDep, IdentityDep
 from frigate_media.auth.identity import Identity
 from frigate_media.context import AppContext
+from frigate_media.services.events.ranges import review_preview_range
+from frigate_media.services.events.records import REVIEW_PREVIEW, load_review
 from frigate_media.services.previews import catalog, encodes
 from frigate_media.services.previews.frames import camera_of_frame_name
 from frigate_media.services.timeranges import hour_range
@@ -113,12 +115,12 @@ async def review_preview(
     review_id: str, context: ContextDep, identity: IdentityDep, format: str = "gif"
 ) -> Response:
     """The review's range padded by 8 s: GIF for `format=gif`, MP4 for anything else."""
-    window = await catalog.review_window(context, review_id)
-    identity.require_camera(window.camera)
+    review = await load_review(context, identity, review_id, REVIEW_PREVIEW)
+    start, end = review_preview_range(review, context.clock.now())
     if format == "gif":
-        made = await encodes.gif(context, window.camera, window.start, window.end)
+        made = await encodes.gif(context, review.camera, start, end)
         return gif_response(made)
-    made_mp4 = await encodes.mp4(context, window.camera, window.start, window.end)
+    made_mp4 = await encodes.mp4(context, review.camera, start, end)
     return mp4_response(context, made_mp4)
 
 

@@ -1,4 +1,8 @@
-"""Event and review rows as the media routes need them: checked ids, access, newest by label."""
+"""Event and review rows as the media routes need them: checked ids, access, newest by label.
+
+`load_event` and `load_review` are the one way a route gets an event or a review: a frozen record,
+never a peewee row.
+"""
 
 from __future__ import annotations
 
@@ -149,19 +153,47 @@ def newest_with_snapshot(camera: str, label: str) -> EventRecord | None:
     return None if row is None else _event(row)
 
 
-async def load_event(context: AppContext, identity: Identity, event_id: str) -> EventRecord:
+@dataclass(frozen=True)
+class Lookup:
+    """How one family of routes answers an id it cannot serve (Frigate's messages differ)."""
+
+    not_found: str
+    # False: an id that cannot exist is simply not found (404), as Frigate answers it, not a 400.
+    strict_id: bool = True
+
+
+EVENT_MEDIA = Lookup("Event not found")
+VOD_EVENT = Lookup("Event not found.", strict_id=False)  # nginx-vod's mapping route
+REVIEW_MEDIA = Lookup("Review not found")
+REVIEW_PREVIEW = Lookup("Review segment not found", strict_id=False)
+
+
+def _looked_up_id(value: str, what: str, lookup: Lookup) -> str:
+    try:
+        return checked_id(value, what)
+    except BadRequest:
+        if lookup.strict_id:
+            raise
+        raise NotFound(lookup.not_found) from None
+
+
+async def load_event(
+    context: AppContext, identity: Identity, event_id: str, lookup: Lookup = EVENT_MEDIA
+) -> EventRecord:
     """The event, after the id check (400), the lookup (404) and the camera check (403)."""
-    event = await context.run_db(find_event, checked_id(event_id))
+    event = await context.run_db(find_event, _looked_up_id(event_id, "event", lookup))
     if event is None:
-        raise NotFound("Event not found")
+        raise NotFound(lookup.not_found)
     identity.require_camera(event.camera)
     return event
 
 
-async def load_review(context: AppContext, identity: Identity, review_id: str) -> ReviewRecord:
+async def load_review(
+    context: AppContext, identity: Identity, review_id: str, lookup: Lookup = REVIEW_MEDIA
+) -> ReviewRecord:
     """The review segment, after the id check, the lookup (404) and the camera check (403)."""
-    review = await context.run_db(find_review, checked_id(review_id, "review"))
+    review = await context.run_db(find_review, _looked_up_id(review_id, "review", lookup))
     if review is None:
-        raise NotFound("Review not found")
+        raise NotFound(lookup.not_found)
     identity.require_camera(review.camera)
     return review

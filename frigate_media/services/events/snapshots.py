@@ -13,7 +13,7 @@ from frigate_media.context import AppContext
 from frigate_media.errors import BadRequest, NotFound
 from frigate_media.services import imaging
 from frigate_media.services.events import files
-from frigate_media.services.events.records import EventRecord, checked_id, find_event
+from frigate_media.services.events.records import EventRecord, checked_id, find_event, load_event
 from frigate_media.services.events.snapshot_render import SnapshotSettings, render, resolve_settings
 from frigate_media.services.events.tracked import find_tracked
 from frigate_media.storage.atomic import write_atomic
@@ -196,10 +196,7 @@ def stored_clean_webp(paths: MediaPaths, event: EventRecord) -> bytes | None:
 
 async def clean_snapshot(context: AppContext, identity: Identity, event_id: str) -> EventImage:
     """The clean WebP copy of an event's snapshot (the live one while it is tracked)."""
-    event = await context.run_db(find_event, checked_id(event_id))
-    if event is None:
-        raise NotFound("Event not found")
-    identity.require_camera(event.camera)
+    event = await load_event(context, identity, event_id)
     camera = context.config.cameras.get(event.camera)
     if camera is None or not camera.snapshots.enabled or not event.has_snapshot:
         raise NotFound("Snapshots must be enabled in the config")

@@ -1,24 +1,20 @@
-"""What previews exist: the UI's clip and frame lists, single preview frames, review windows."""
+"""What previews exist: the UI's clip and frame lists, single preview frames."""
 
 from __future__ import annotations
 
 import asyncio
 import io
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from peewee import DoesNotExist
 from PIL import Image
 
 from frigate_media.context import AppContext
 from frigate_media.errors import BadRequest, NotFound
 from frigate_media.services.previews.frames import list_frames
 from frigate_media.services.timeranges import finite_time
-from frigate_media.storage.models import Previews, ReviewSegment
+from frigate_media.storage.models import Previews
 
-# Frigate pads a review by 8 s on both sides for its animated preview.
-REVIEW_PADDING_SECONDS = 8.0
 FRAME_JPEG_QUALITY = 70
 FRAME_MAX_AGE = 31_536_000  # a frame file never changes: a year, as Frigate sends
 
@@ -107,28 +103,3 @@ async def frame_image(context: AppContext, file_name: str, fmt: FrameFormat) -> 
     if not context.paths.is_inside(path, directory):
         raise BadRequest("Invalid preview filename")
     return await asyncio.to_thread(_read_frame, path, fmt)
-
-
-@dataclass(frozen=True)
-class ReviewWindow:
-    """The padded time range of a review segment's animated preview."""
-
-    camera: str
-    start: float
-    end: float
-
-
-def _review(review_id: str) -> tuple[str, float, float | None]:
-    try:
-        row = ReviewSegment.get(ReviewSegment.id == review_id)
-    except DoesNotExist:
-        raise NotFound("Review segment not found") from None
-    end = float(row.end_time) if row.end_time else None
-    return str(row.camera), float(row.start_time), end
-
-
-async def review_window(context: AppContext, review_id: str) -> ReviewWindow:
-    """A review's range padded by 8 s; an open review runs to now (as Frigate)."""
-    camera, start, end = await context.run_db(_review, review_id)
-    padded_end = end + REVIEW_PADDING_SECONDS if end is not None else context.clock.now()
-    return ReviewWindow(camera, start - REVIEW_PADDING_SECONDS, padded_end)
