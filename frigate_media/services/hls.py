@@ -26,7 +26,8 @@ from frigate_media.hls.playlist import (
     render_media,
 )
 from frigate_media.hls.remux import Cut, remux
-from frigate_media.services.recordings.vod import VodPlan, build_plan
+from frigate_media.services.recordings.vod import VodPlan
+from frigate_media.services.recordings.vod_forms import VodRange, plan_for
 
 logger = logging.getLogger(__name__)
 
@@ -76,17 +77,6 @@ def parse_file_name(name: str) -> HlsFile:
             raise NotFound("Segment not found")
         return HlsFile("segment", match["segment"], number)
     return HlsFile("index", match["index"] or "")
-
-
-@dataclass(frozen=True)
-class VodRange:
-    """A range to play, resolved from one of the mapping URL forms."""
-
-    camera: str
-    start: float
-    end: float
-    discontinuity: bool = False
-    in_progress: bool = False  # e.g. an event without an end: the playlist stays open
 
 
 @dataclass(frozen=True)
@@ -159,7 +149,7 @@ class HlsService:
         cached = self._plans.get(vod)
         if cached is not None and cached[0] > now:
             return cached[1]
-        plan = await self.context.run_db(_build_plan, vod, self.context.clock.now())
+        plan = await self.context.run_db(plan_for, vod, self.context.clock.now())
         if len(self._plans) >= PLAN_CACHE_SIZE:
             self._plans = {k: v for k, v in self._plans.items() if v[0] > now}
             if len(self._plans) >= PLAN_CACHE_SIZE:
@@ -224,7 +214,3 @@ class HlsService:
         self._written += 1
         if self._written % PRUNE_EVERY == 0:
             self.cache.prune()
-
-
-def _build_plan(vod: VodRange, now: float) -> VodPlan:
-    return build_plan(vod.camera, vod.start, vod.end, now=now, discontinuity=vod.discontinuity)

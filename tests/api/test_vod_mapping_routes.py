@@ -172,7 +172,7 @@ def test_the_local_hour_route_uses_the_server_zone(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(
-        "frigate_media.services.recordings.vod_mapping.local_zone_name", lambda: "UTC"
+        "frigate_media.services.recordings.vod_forms.local_zone_name", lambda: "UTC"
     )
     start = datetime.fromtimestamp(T0, tz=ZoneInfo("UTC"))
     body = client.get(f"/api/vod/{start:%Y-%m}/{start.day}/{start.hour}/front")

@@ -25,7 +25,8 @@ from frigate_media.hls.codecs import audio_codec, avc_codec, hevc_codec
 from frigate_media.hls.facts import stream_facts
 from frigate_media.hls.remux import Cut, remux
 from frigate_media.services import hls as hls_service
-from frigate_media.services.hls import HlsFile, HlsService, VodRange, parse_file_name
+from frigate_media.services.hls import HlsFile, HlsService, parse_file_name
+from frigate_media.services.recordings.vod_forms import VodRange
 from tests.support.hls import first_tfdt_seconds, record_clips, top_level_boxes
 from tests.support.media import run_ffmpeg
 

@@ -7,17 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, Response
 from starlette.convertors import Convertor, register_url_convertor
-from tzlocal import get_localzone_name
 
 from frigate_media.api.deps import CameraDep, ContextDep, IdentityDep
-from frigate_media.services import timeranges
-from frigate_media.services.hls import (
-    FILE_NAME_REGEX,
-    HlsService,
-    VodRange,
-    parse_file_name,
-)
-from frigate_media.services.recordings import vod_mapping
+from frigate_media.services.hls import FILE_NAME_REGEX, HlsService, parse_file_name
+from frigate_media.services.recordings import vod_forms
+from frigate_media.services.recordings.vod_forms import VodRange
 
 
 class HlsFileConvertor(Convertor[str]):
@@ -61,6 +55,7 @@ async def _respond(hls: HlsService, vod: VodRange, file_name: str, request: Requ
 
 @router.get("/vod/{camera_name}/start/{start_ts}/end/{end_ts}/{file_name:hlsfile}")
 async def hls_range(
+    context: ContextDep,
     camera: CameraDep,
     start_ts: float,
     end_ts: float,
@@ -69,12 +64,13 @@ async def hls_range(
     hls: HlsDep,
 ) -> Response:
     """A recorded range as HLS (Frigate UI timeline, exports, Home Assistant)."""
-    start, end = timeranges.time_range(start_ts, end_ts)
-    return await _respond(hls, VodRange(camera.name, start, end), file_name, request)
+    vod = vod_forms.resolve_range(context, camera.name, start_ts, end_ts)
+    return await _respond(hls, vod, file_name, request)
 
 
 @router.get("/vod/clip/{camera_name}/start/{start_ts}/end/{end_ts}/{file_name:hlsfile}")
 async def hls_clip(
+    context: ContextDep,
     camera: CameraDep,
     start_ts: float,
     end_ts: float,
@@ -83,8 +79,7 @@ async def hls_clip(
     hls: HlsDep,
 ) -> Response:
     """The same range with a discontinuity between recordings (tracking details)."""
-    start, end = timeranges.time_range(start_ts, end_ts)
-    vod = VodRange(camera.name, start, end, discontinuity=True)
+    vod = vod_forms.resolve_range(context, camera.name, start_ts, end_ts, discontinuity=True)
     return await _respond(hls, vod, file_name, request)
 
 
@@ -99,35 +94,32 @@ async def hls_event(
     padding: Annotated[int, Query()] = 0,
 ) -> Response:
     """An event's recordings, padded (Home Assistant notifications)."""
-    event = await vod_mapping.load_event(context, event_id)
-    identity.require_camera(str(event.camera))
-    start, end = vod_mapping.event_range(event, padding, context.clock.now())
-    start, end = timeranges.time_range(start, end)
-    vod = VodRange(str(event.camera), start, end, in_progress=event.end_time is None)
+    vod = await vod_forms.resolve_event(context, identity, event_id, padding)
     return await _respond(hls, vod, file_name, request)
 
 
 @router.get("/vod/{year_month}/{day}/{hour}/{camera_name}/{file_name:hlsfile}")
 async def hls_hour_local(
+    context: ContextDep,
     year_month: str,
-    day: int,
-    hour: int,
+    day: str,
+    hour: str,
     camera: CameraDep,
     file_name: str,
     request: Request,
     hls: HlsDep,
 ) -> Response:
     """One hour in the server's local time zone."""
-    zone = get_localzone_name().replace("/", ",")
-    start, end = timeranges.hour_range(year_month, day, hour, zone)
-    return await _respond(hls, VodRange(camera.name, start, end), file_name, request)
+    vod = vod_forms.resolve_hour(context, camera.name, year_month, day, hour)
+    return await _respond(hls, vod, file_name, request)
 
 
 @router.get("/vod/{year_month}/{day}/{hour}/{camera_name}/{tz_name}/{file_name:hlsfile}")
 async def hls_hour(
+    context: ContextDep,
     year_month: str,
-    day: int,
-    hour: int,
+    day: str,
+    hour: str,
     camera: CameraDep,
     tz_name: str,
     file_name: str,
@@ -135,5 +127,5 @@ async def hls_hour(
     hls: HlsDep,
 ) -> Response:
     """One hour in a named time zone (`,` for `/`; Home Assistant sends `utc`)."""
-    start, end = timeranges.hour_range(year_month, day, hour, tz_name)
-    return await _respond(hls, VodRange(camera.name, start, end), file_name, request)
+    vod = vod_forms.resolve_hour(context, camera.name, year_month, day, hour, tz_name)
+    return await _respond(hls, vod, file_name, request)

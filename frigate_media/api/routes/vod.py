@@ -8,7 +8,7 @@ import orjson
 from fastapi import APIRouter, Query, Response
 
 from frigate_media.api.deps import CameraDep, ContextDep, IdentityDep
-from frigate_media.services.recordings import vod_mapping
+from frigate_media.services.recordings import vod_forms
 from frigate_media.services.recordings.vod import VodPlan
 
 router = APIRouter(tags=["vod"])
@@ -27,10 +27,10 @@ async def vod_range(
     force_discontinuity: bool = False,
 ) -> Response:
     """nginx-vod's mapping of the recordings of `camera` in [start_ts, end_ts]."""
-    plan = await vod_mapping.plan_range(
+    vod = vod_forms.resolve_range(
         context, camera.name, start_ts, end_ts, discontinuity=force_discontinuity
     )
-    return mapping_response(plan)
+    return mapping_response(await vod_forms.plan(context, vod))
 
 
 @router.get("/vod/event/{event_id}")
@@ -41,9 +41,8 @@ async def vod_event(
     padding: Annotated[int, Query(description="Seconds added on both sides")] = 0,
 ) -> Response:
     """The mapping of an event's recordings (403 after loading it if its camera is not allowed)."""
-    event = await vod_mapping.load_event(context, event_id)
-    identity.require_camera(str(event.camera))
-    return mapping_response(await vod_mapping.plan_event(context, event, padding))
+    vod = await vod_forms.resolve_event(context, identity, event_id, padding)
+    return mapping_response(await vod_forms.plan(context, vod))
 
 
 @router.get("/vod/clip/{camera_name}/start/{start_ts}/end/{end_ts}")
@@ -51,8 +50,8 @@ async def vod_clip(
     context: ContextDep, camera: CameraDep, start_ts: float, end_ts: float
 ) -> Response:
     """Like the range mapping, with discontinuity on (clips may differ in codec parameters)."""
-    plan = await vod_mapping.plan_range(context, camera.name, start_ts, end_ts, discontinuity=True)
-    return mapping_response(plan)
+    vod = vod_forms.resolve_range(context, camera.name, start_ts, end_ts, discontinuity=True)
+    return mapping_response(await vod_forms.plan(context, vod))
 
 
 @router.get("/vod/{year_month}/{day}/{hour}/{camera_name}")
@@ -60,8 +59,8 @@ async def vod_hour_local(
     context: ContextDep, camera: CameraDep, year_month: str, day: str, hour: str
 ) -> Response:
     """One hour in the server's local time zone."""
-    plan = await vod_mapping.plan_hour(context, camera.name, year_month, day, hour, None)
-    return mapping_response(plan)
+    vod = vod_forms.resolve_hour(context, camera.name, year_month, day, hour)
+    return mapping_response(await vod_forms.plan(context, vod))
 
 
 @router.get("/vod/{year_month}/{day}/{hour}/{camera_name}/{tz_name}")
@@ -74,5 +73,5 @@ async def vod_hour(
     tz_name: str,
 ) -> Response:
     """One hour in `tz_name` (`America,New_York`, or `utc`), DST-correct."""
-    plan = await vod_mapping.plan_hour(context, camera.name, year_month, day, hour, tz_name)
-    return mapping_response(plan)
+    vod = vod_forms.resolve_hour(context, camera.name, year_month, day, hour, tz_name)
+    return mapping_response(await vod_forms.plan(context, vod))

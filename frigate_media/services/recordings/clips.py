@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import hashlib
 import logging
 import os
@@ -27,8 +26,8 @@ from pathlib import Path
 from frigate_media.context import AppContext
 from frigate_media.errors import BadRequest, NotFound, UpstreamFailed
 from frigate_media.ffmpeg import concat
-from frigate_media.services import timeranges
-from frigate_media.services.recordings.vod import VodPlan, build_plan
+from frigate_media.services.recordings import vod_forms
+from frigate_media.services.recordings.vod import VodPlan
 
 logger = logging.getLogger(__name__)
 
@@ -97,11 +96,11 @@ def download_name(camera: str, start: float) -> str:
 
 
 async def plan_clip(context: AppContext, camera: str, start: float, end: float) -> VodPlan:
-    """The clips of [start, end]: 400 (Frigate's code) when nothing was recorded."""
-    start, end = timeranges.time_range(start, end, context.config.limits.clip_max_seconds)
-    build = functools.partial(build_plan, camera, start, end, now=context.clock.now())
+    """The clips of [start, end], bounded as the VOD range form: 400 (Frigate's code) when
+    nothing was recorded."""
+    vod = vod_forms.resolve_range(context, camera, start, end)
     try:
-        return await context.run_db(build)
+        return await vod_forms.plan(context, vod)
     except NotFound:
         raise BadRequest(NO_RECORDINGS) from None
 

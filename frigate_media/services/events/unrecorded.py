@@ -1,0 +1,34 @@
+"""The one write a read route makes to Frigate's event table: `has_clip` false when nothing was
+recorded. Kept alone here so a read-only database (beside Frigate) has one place to switch off."""
+
+from __future__ import annotations
+
+import logging
+
+from frigate_media.context import AppContext
+from frigate_media.storage.models import Event
+
+logger = logging.getLogger(__name__)
+
+# Frigate gives up on an event's clip when nothing was recorded within this long after its start.
+EVENT_CLIP_GRACE_SECONDS = 300
+
+
+def _clear_has_clip(event_id: str, now: float) -> int:
+    """One conditional UPDATE, so a concurrent writer's newer row is never overwritten."""
+    query = Event.update(has_clip=False).where(
+        (Event.id == event_id)
+        & (Event.has_clip == True)  # noqa: E712 (peewee builds SQL from ==)
+        & (Event.start_time < now - EVENT_CLIP_GRACE_SECONDS)
+    )
+    return int(query.execute())
+
+
+async def mark_event_unrecorded(context: AppContext, event_id: str) -> None:
+    """Set `has_clip` false on an event older than a few minutes that has no recordings.
+
+    Frigate meant to do this on `/vod/event/{id}` (its check never fires). Call it only once the
+    event's plan came back empty.
+    """
+    if await context.run_db(_clear_has_clip, event_id, context.clock.now()):
+        logger.info("event %s has no recordings; marked has_clip false", event_id)
