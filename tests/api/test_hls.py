@@ -197,3 +197,72 @@ def test_an_event_of_a_hidden_camera_is_403_after_loading(
     headers = {"x-forwarded-user": "bob", "x-forwarded-role": "front_only"}
     assert hls_client.get(f"/vod/event/{event_id}/master.m3u8", headers=headers).status_code == 403
     assert hls_client.get(f"/vod/event/{event_id}/master.m3u8").status_code == 200
+
+
+TEN_YEARS = 10 * 365 * 86_400
+BAD_FORMS = [
+    f"front/start/{T0 - TEN_YEARS}/end/{T0}",  # longer than limits.clip_max_seconds
+    f"clip/front/start/{T0 - TEN_YEARS}/end/{T0}",
+    f"front/start/{T0}/end/{T0 + 86_400.5}",
+    f"front/start/nan/end/{T0}",
+    f"front/start/{T0 + 20}/end/{T0}",
+    "2024-06/xx/20/front/utc",
+    "2024-06/21/005/front/utc",
+    "2024-06/21/1e1/front",
+    "2024-06/31/20/front/utc",
+    "2024-13/21/20/front",
+    "2024-06/21/20/front/Mars,Olympus",
+    "2024-03/10/2/front/America,New_York",  # the skipped spring-forward hour: 404
+    "event/1719000001.0-nosuch",
+    "event/" + "9" * 80,
+    "event/a..b",
+]
+
+
+@pytest.mark.parametrize("playlist", ["index.m3u8", "master.m3u8"])
+@pytest.mark.parametrize("prefix", ["", "/api"])
+def test_a_ten_year_range_is_the_same_400_as_the_mapping_json(
+    hls_client: TestClient, prefix: str, playlist: str
+) -> None:
+    form = f"front/start/{T0 - TEN_YEARS}/end/{T0 + 60}"
+    mapping = hls_client.get(f"/api/vod/{form}")
+    assert mapping.status_code == 400
+    response = hls_client.get(f"{prefix}/vod/{form}/{playlist}")
+    assert response.status_code == 400
+    assert response.json() == mapping.json()
+    assert response.json()["message"] == "The range may be at most 86400 seconds long"
+
+
+@pytest.mark.parametrize("form", BAD_FORMS)
+def test_hls_and_the_mapping_json_answer_a_bad_form_alike(
+    hls_client: TestClient, form: str
+) -> None:
+    mapping = hls_client.get(f"/api/vod/{form}")
+    assert 400 <= mapping.status_code < 500, form
+    for name in ("master.m3u8", "index-v1.m3u8", "seg-1-v1.m4s"):
+        response = hls_client.get(f"/vod/{form}/{name}")
+        assert (response.status_code, response.json()) == (mapping.status_code, mapping.json())
+
+
+def test_an_event_longer_than_the_bound_is_400_on_hls_as_on_the_mapping(
+    client_factory: Callable[..., TestClient], recorded: Path
+) -> None:
+    event_id = insert_event(recorded, "front", T0, None)
+    client = client_factory(PROXY, clock=FixedClock(T0 + 2 * 86_400))
+    mapping = client.get(f"/api/vod/event/{event_id}")
+    playlist = client.get(f"/vod/event/{event_id}/index.m3u8")
+    assert mapping.status_code == playlist.status_code == 400
+    assert playlist.json() == mapping.json()
+
+
+def test_the_local_hour_form_uses_the_server_zone_like_the_mapping(
+    hls_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server zone is set through the resolver: this host's zone cannot be changed here."""
+    monkeypatch.setattr(
+        "frigate_media.services.recordings.vod_forms.local_zone_name", lambda: "UTC"
+    )
+    playlist = parse_media(get_ok(hls_client, "/vod/2024-06/21/20/front/index.m3u8").text)
+    assert len(playlist.segments) == 6
+    mapping = get_ok(hls_client, "/api/vod/2024-06/21/20/front").json()
+    assert [round(s.duration * 1000) for s in playlist.segments] == mapping["durations"]

@@ -91,8 +91,14 @@ CASES: dict[str, Case] = {
         f"/api/front/start/{E}/end/{S}/preview.gif", must_refuse=True
     ),
     "clip ten years": Case(f"/api/front/start/{TEN_YEARS_AGO}/end/{E}/clip.mp4"),
-    "vod ten years": Case(f"/api/vod/front/start/{TEN_YEARS_AGO}/end/{E}"),
-    "hls ten years": Case(f"/vod/front/start/{TEN_YEARS_AGO}/end/{E}/master.m3u8"),
+    "vod ten years": Case(f"/api/vod/front/start/{TEN_YEARS_AGO}/end/{E}", must_refuse=True),
+    "hls ten years": Case(
+        f"/vod/front/start/{TEN_YEARS_AGO}/end/{E}/master.m3u8", must_refuse=True
+    ),
+    "hls ten years index": Case(
+        f"/api/vod/front/start/{TEN_YEARS_AGO}/end/{E}/index.m3u8", must_refuse=True
+    ),
+    "hls day letters": Case("/vod/2024-06/xx/20/front/utc/index.m3u8", must_refuse=True),
     "preview gif ten years": Case(f"/api/front/start/{TEN_YEARS_AGO}/end/{E}/preview.gif"),
     "preview mp4 huge range": Case("/api/front/start/-1e18/end/1e18/preview.mp4"),
     "negative timestamps": Case("/api/front/start/-20/end/-10/clip.mp4"),

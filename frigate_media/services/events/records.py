@@ -168,7 +168,8 @@ REVIEW_MEDIA = Lookup("Review not found")
 REVIEW_PREVIEW = Lookup("Review segment not found", strict_id=False)
 
 
-def _looked_up_id(value: str, what: str, lookup: Lookup) -> str:
+def lookup_id(value: str, what: str, lookup: Lookup) -> str:
+    """`value` if it can be an id; else 400, or 404 where the family calls it not found."""
     try:
         return checked_id(value, what)
     except BadRequest:
@@ -181,7 +182,7 @@ async def load_event(
     context: AppContext, identity: Identity, event_id: str, lookup: Lookup = EVENT_MEDIA
 ) -> EventRecord:
     """The event, after the id check (400), the lookup (404) and the camera check (403)."""
-    event = await context.run_db(find_event, _looked_up_id(event_id, "event", lookup))
+    event = await context.run_db(find_event, lookup_id(event_id, "event", lookup))
     if event is None:
         raise NotFound(lookup.not_found)
     identity.require_camera(event.camera)
@@ -192,7 +193,7 @@ async def load_review(
     context: AppContext, identity: Identity, review_id: str, lookup: Lookup = REVIEW_MEDIA
 ) -> ReviewRecord:
     """The review segment, after the id check, the lookup (404) and the camera check (403)."""
-    review = await context.run_db(find_review, _looked_up_id(review_id, "review", lookup))
+    review = await context.run_db(find_review, lookup_id(review_id, "review", lookup))
     if review is None:
         raise NotFound(lookup.not_found)
     identity.require_camera(review.camera)

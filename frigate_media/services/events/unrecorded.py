@@ -14,14 +14,17 @@ logger = logging.getLogger(__name__)
 EVENT_CLIP_GRACE_SECONDS = 300
 
 
-def _clear_has_clip(event_id: str, now: float) -> int:
-    """One conditional UPDATE, so a concurrent writer's newer row is never overwritten."""
+def clear_has_clip(event_id: str, now: float) -> bool:
+    """`has_clip` false if the event has it and started over the grace period ago. Blocking.
+
+    One conditional UPDATE, so a row another process changed meanwhile is judged as it is now.
+    """
     query = Event.update(has_clip=False).where(
         (Event.id == event_id)
         & (Event.has_clip == True)  # noqa: E712 (peewee builds SQL from ==)
         & (Event.start_time < now - EVENT_CLIP_GRACE_SECONDS)
     )
-    return int(query.execute())
+    return int(query.execute()) > 0
 
 
 async def mark_event_unrecorded(context: AppContext, event_id: str) -> None:
@@ -30,5 +33,5 @@ async def mark_event_unrecorded(context: AppContext, event_id: str) -> None:
     Frigate meant to do this on `/vod/event/{id}` (its check never fires). Call it only once the
     event's plan came back empty.
     """
-    if await context.run_db(_clear_has_clip, event_id, context.clock.now()):
+    if await context.run_db(clear_has_clip, event_id, context.clock.now()):
         logger.info("event %s has no recordings; marked has_clip false", event_id)
