@@ -1,4 +1,4 @@
-"""Event and review rows as the media routes need them: checked ids, access, newest by label.
+"""Event and review records as the media routes need them: checked ids, access, newest by label.
 
 `load_event` and `load_review` are the one way a route gets an event or a review: a frozen record,
 never a peewee row.
