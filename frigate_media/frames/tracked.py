@@ -62,15 +62,14 @@ class TrackedObject:
         return self.label
 
     def info_text(self) -> str:
-        text = f"{int(self.score * 100)}% {int(self.area)}"
-        if self.current_estimated_speed:
-            text += f" {self.current_estimated_speed:.1f}"
-        return text
+        return self._info(self.score, self.area)
 
     def best_info_text(self) -> str:
         """The label's second line on the best frame: its own score and area when known."""
         score = self.score if self.best_score is None else self.best_score
-        area = self.area if self.best_area is None else self.best_area
+        return self._info(score, self.area if self.best_area is None else self.best_area)
+
+    def _info(self, score: float, area: int) -> str:
         text = f"{int(score * 100)}% {int(area)}"
         if self.current_estimated_speed:
             text += f" {self.current_estimated_speed:.1f}"
@@ -111,8 +110,7 @@ class TrackedObject:
             )
             image = image[y1:y2, x1:x2]
         if height:
-            width = max(1, int(height * image.shape[1] / image.shape[0]))
-            image = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
+            image = to_height(image, height)
         if timestamp:
             image = np.ascontiguousarray(image)
             if self.timestamp_style is not None:
@@ -132,8 +130,7 @@ class TrackedObject:
         if image is None:
             return None, None
         if height:
-            width = max(1, int(height * image.shape[1] / image.shape[0]))
-            image = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
+            image = to_height(image, height)
         return encode_bgr(image, ext, quality), self.best_frame_time
 
     def get_thumbnail(self, ext: str) -> bytes:
@@ -166,6 +163,13 @@ class TrackedObject:
             "top_score": self.top_score,
             "has_snapshot": self.has_snapshot,
         }
+
+
+def to_height(image: Array, height: int) -> Array:
+    """`image` resized to `height` rows, keeping its aspect (Frigate's INTER_AREA)."""
+    width = max(1, int(height * image.shape[1] / image.shape[0]))
+    resized: Array = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
+    return resized
 
 
 def encode_bgr(image: Array, ext: str, quality: int | None) -> bytes:

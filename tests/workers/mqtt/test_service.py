@@ -21,8 +21,6 @@ from tests.support.mosquitto import Broker
 from tests.workers.mqtt.conftest import HEIGHT, WIDTH, grey_camera, wait_connected, worker_of
 from tests.workers.mqtt.frigate_messages import event_message, jpeg
 
-pytestmark = pytest.mark.slow
-
 OBJECT_ID = "1700000000.25-mqtt01"
 BOX = (200, 120, 360, 400)
 BEST_TIME = 1700000001.25
