@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 CONFIG ?=
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint typecheck pytest bench fuzz soak clean browser-deps
+.PHONY: install run test lint typecheck pytest bench fuzz soak clean browser-deps mqtt-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,7 +31,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy frigate_media benchmarks
 
-pytest: install browser-deps
+pytest: install browser-deps mqtt-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## browser-deps: Debian's chromium (apt) and playwright-core + hls.js (npm) for the browser test
@@ -41,6 +41,12 @@ browser-deps:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium; }
 	test -x /usr/bin/chromium
 	test -d tests/browser/node_modules/hls.js || { cd tests/browser && npm ci --no-audit --no-fund; }
+
+## mqtt-deps: Debian's mosquitto, the broker the MQTT tests start on a free port
+mqtt-deps:
+	test -x /usr/sbin/mosquitto || { $(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q mosquitto; }
+	test -x /usr/sbin/mosquitto
 
 ## bench: start the server on a generated dataset, run every scenario, write benchmarks/results/
 bench: install

@@ -36,6 +36,7 @@ from frigate_media.ffmpeg.runner import FfmpegRunner
 from frigate_media.frames.processor import FrameProcessor
 from frigate_media.storage.db import open_database
 from frigate_media.storage.paths import MediaPaths
+from frigate_media.workers.mqtt import mqtt_worker
 from frigate_media.workers.preview_writer import PreviewWriter
 from frigate_media.workers.recording.command import records
 from frigate_media.workers.recording.service import RecorderService
@@ -94,6 +95,10 @@ def add_background_services(context: AppContext, *, enabled: bool) -> None:
         context.background.append(RecorderService(context))
     context.background.append(context.frames)
     context.background.append(PreviewWriter(context))
+    # Frigate's live state (running objects, best snapshots) from its broker, when configured.
+    mqtt = mqtt_worker(context.config, context.frames)
+    if mqtt is not None:
+        context.background.append(mqtt)
 
 
 def create_app(

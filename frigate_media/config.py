@@ -1,8 +1,8 @@
 """Pydantic models for the parts of Frigate's YAML config the media API uses, plus our extensions.
 
-Unknown keys (mqtt, detectors, objects, go2rtc, review, genai, ...) are ignored so a real
+Unknown keys (detectors, objects, go2rtc, review, genai, ...) are ignored so a real
 Frigate `config.yml` loads unchanged. Two keys are ours: `paths` and `server`; `limits`
-holds the bounds of expensive work.
+holds the bounds of expensive work; `mqtt.stale_seconds` is our extension of Frigate's `mqtt`.
 """
 
 from __future__ import annotations
@@ -243,6 +243,37 @@ class PlusConfig(_Model):
     host: str = "https://api.frigate.video"
 
 
+class MqttConfig(_Model):
+    """Frigate's `mqtt` section (how to reach its broker) plus our `stale_seconds`."""
+
+    enabled: bool = True
+    host: str = ""
+    port: int = Field(default=1883, gt=0, lt=65536)
+    transport: Literal["tcp", "websockets"] = "tcp"
+    topic_prefix: str = "frigate"
+    client_id: str = "frigate"  # Frigate's own id; ours is derived from it (never the same)
+    user: str | None = None
+    password: str | None = None
+    tls_ca_certs: str | None = None
+    tls_client_cert: str | None = None
+    tls_client_key: str | None = None
+    tls_insecure: bool | None = None
+    # Our extension: a tracked object without a message for this long is dropped. Frigate
+    # republishes a running object at least once a minute, so keep it above 60.
+    stale_seconds: float = Field(default=180.0, gt=0)
+
+    @model_validator(mode="after")
+    def _user_needs_password(self) -> MqttConfig:
+        if (self.user is None) != (self.password is None):
+            raise ValueError("Password must be provided with username.")
+        return self
+
+    @property
+    def active(self) -> bool:
+        """Enabled and pointing at a broker: only then is the MQTT worker started."""
+        return self.enabled and bool(self.host.strip())
+
+
 class FrigateConfig(_Model):
     """The whole configuration: the Frigate keys we honour plus `paths`, `server`, `limits`."""
 
@@ -257,6 +288,7 @@ class FrigateConfig(_Model):
     server: ServerConfig = Field(default_factory=ServerConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     plus: PlusConfig = Field(default_factory=PlusConfig)
+    mqtt: MqttConfig | None = None  # absent: no live state from Frigate's broker
 
     @field_validator("cameras", mode="before")
     @classmethod

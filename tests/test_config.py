@@ -16,6 +16,8 @@ mqtt:
   enabled: true
   host: mqtt.local
   user: '{FRIGATE_MQTT_USER}'
+  password: '{FRIGATE_MQTT_PASSWORD}'
+  stats_interval: 60
 detectors:
   coral: {type: edgetpu, device: usb}
 objects:
@@ -67,6 +69,7 @@ def test_a_real_frigate_config_with_unused_keys_loads(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("FRIGATE_MQTT_USER", "mqttuser")
+    monkeypatch.setenv("FRIGATE_MQTT_PASSWORD", "s3cret")
     monkeypatch.setenv("FRIGATE_RTSP_USER", "cam:pw")
     path = tmp_path / "config.yml"
     path.write_text(REAL_FRIGATE_CONFIG)
@@ -81,6 +84,13 @@ def test_a_real_frigate_config_with_unused_keys_loads(
     assert config.cameras_for_role("viewer") is None
     assert config.server.api_prefix == "/api"
     assert config.paths.media == "/media/frigate"
+    assert config.mqtt is not None and config.mqtt.active
+    assert (config.mqtt.host, config.mqtt.port, config.mqtt.topic_prefix) == (
+        "mqtt.local",
+        1883,
+        "frigate",
+    )
+    assert (config.mqtt.user, config.mqtt.password) == ("mqttuser", "s3cret")
 
 
 def test_a_missing_frigate_env_variable_is_a_config_error() -> None:
@@ -136,7 +146,65 @@ def test_serve_with_an_invalid_config_exits_2_with_one_line(tmp_path: Path) -> N
 
 def test_the_shipped_example_and_demo_configs_load(monkeypatch: pytest.MonkeyPatch) -> None:
     root = Path(__file__).resolve().parent.parent / "config"
-    for name in ("FRIGATE_RTSP_USER", "FRIGATE_RTSP_PASSWORD", "FRIGATE_ONVIF_PASSWORD"):
+    for name in (
+        "FRIGATE_RTSP_USER",
+        "FRIGATE_RTSP_PASSWORD",
+        "FRIGATE_ONVIF_PASSWORD",
+        "FRIGATE_MQTT_USER",
+        "FRIGATE_MQTT_PASSWORD",
+    ):
         monkeypatch.setenv(name, "x")
     assert "front" in load_config(root / "example.yml").cameras
     assert load_config(root / "demo.yml").cameras["demo"].record.enabled
+
+
+def test_mqtt_is_off_when_absent_disabled_or_without_a_host() -> None:
+    assert parse_config({}).mqtt is None
+    disabled = parse_config({"mqtt": {"enabled": False, "host": "broker"}}).mqtt
+    assert disabled is not None and not disabled.active
+    hostless = parse_config({"mqtt": {"enabled": True}}).mqtt
+    assert hostless is not None and not hostless.active
+
+
+def test_mqtt_keys_frigate_knows_and_our_stale_time_are_read() -> None:
+    mqtt = parse_config(
+        {
+            "mqtt": {
+                "host": "broker",
+                "port": 8883,
+                "topic_prefix": "nvr",
+                "client_id": "nvr1",
+                "tls_ca_certs": "/certs/ca.pem",
+                "tls_client_cert": "/certs/c.pem",
+                "tls_client_key": "/certs/c.key",
+                "tls_insecure": True,
+                "transport": "websockets",
+                "stale_seconds": 90,
+            }
+        }
+    ).mqtt
+    assert mqtt is not None
+    assert (mqtt.port, mqtt.topic_prefix, mqtt.client_id) == (8883, "nvr", "nvr1")
+    assert (mqtt.tls_ca_certs, mqtt.tls_client_cert, mqtt.tls_client_key) == (
+        "/certs/ca.pem",
+        "/certs/c.pem",
+        "/certs/c.key",
+    )
+    assert mqtt.tls_insecure is True
+    assert mqtt.transport == "websockets"
+    assert mqtt.stale_seconds == 90
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ({"mqtt": {"host": "b", "user": "u"}}, "mqtt"),
+        ({"mqtt": {"host": "b", "port": 70000}}, "mqtt.port"),
+        ({"mqtt": {"host": "b", "stale_seconds": 0}}, "mqtt.stale_seconds"),
+        ({"mqtt": {"host": "b", "transport": "udp"}}, "mqtt.transport"),
+    ],
+)
+def test_bad_mqtt_keys_are_config_errors(raw: dict[str, object], key: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(raw)
+    assert str(caught.value).startswith(key)

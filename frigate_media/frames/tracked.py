@@ -1,4 +1,5 @@
-"""Tracked objects per camera (fed by manual events) and their images, as Frigate renders them."""
+"""Tracked objects per camera (fed by manual events and by Frigate over MQTT) and their images,
+as Frigate renders them."""
 
 from __future__ import annotations
 
@@ -41,9 +42,17 @@ class TrackedObject:
     stationary: bool = False
     current_zones: list[str] = field(default_factory=list)
     current_estimated_speed: float | None = None
-    frame_time: float = 0.0  # the frame the object was last seen on
+    frame_time: float = 0.0  # the frame the object was last seen on (0.0: not on our frames)
     best_frame: Array | None = None
     best_frame_time: float | None = None
+    # Frigate's best frame can differ from the current one: its box, score and area (None: the
+    # current ones), and a ready JPEG of it (Frigate's MQTT snapshot) for when we have no frame.
+    best_box: Box | None = None
+    best_score: float | None = None
+    best_area: int | None = None
+    best_jpeg: bytes | None = None
+    top_score: float | None = None
+    has_snapshot: bool = False
     color: tuple[int, int, int] = DEFAULT_COLOR
     timestamp_style: Any = None
 
@@ -53,7 +62,15 @@ class TrackedObject:
         return self.label
 
     def info_text(self) -> str:
-        text = f"{int(self.score * 100)}% {int(self.area)}"
+        return self._info(self.score, self.area)
+
+    def best_info_text(self) -> str:
+        """The label's second line on the best frame: its own score and area when known."""
+        score = self.score if self.best_score is None else self.best_score
+        return self._info(score, self.area if self.best_area is None else self.best_area)
+
+    def _info(self, score: float, area: int) -> str:
+        text = f"{int(score * 100)}% {int(area)}"
         if self.current_estimated_speed:
             text += f" {self.current_estimated_speed:.1f}"
         return text
@@ -69,12 +86,15 @@ class TrackedObject:
     ) -> tuple[bytes | None, float | None]:
         """The best frame rendered as Frigate does, and its time; (None, None) without one."""
         if self.best_frame is None or self.best_frame_time is None:
-            return None, None
+            return self._ready_image(ext, height, quality)
         image = np.ascontiguousarray(to_bgr(self.best_frame))
         frame_h, frame_w = image.shape[:2]
-        box: Box = self.box or (0, 0, int(frame_w) - 1, int(frame_h) - 1)
-        if bounding_box and self.box is not None:
-            draw_box_with_label(image, *box, self.label_text(), self.info_text(), 2, self.color)
+        best_box = self.best_box or self.box
+        box: Box = best_box or (0, 0, int(frame_w) - 1, int(frame_h) - 1)
+        if bounding_box and best_box is not None:
+            draw_box_with_label(
+                image, *box, self.label_text(), self.best_info_text(), 2, self.color
+            )
             for attribute in self.attributes:
                 attribute_box = attribute.get("box")
                 if attribute_box and len(attribute_box) == 4:
@@ -90,12 +110,27 @@ class TrackedObject:
             )
             image = image[y1:y2, x1:x2]
         if height:
-            width = max(1, int(height * image.shape[1] / image.shape[0]))
-            image = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
+            image = to_height(image, height)
         if timestamp:
             image = np.ascontiguousarray(image)
             if self.timestamp_style is not None:
                 draw_timestamp(image, self.best_frame_time, self.timestamp_style)
+        return encode_bgr(image, ext, quality), self.best_frame_time
+
+    def _ready_image(
+        self, ext: str, height: int | None, quality: int | None
+    ) -> tuple[bytes | None, float | None]:
+        """`best_jpeg` at the asked height and quality; it was drawn and cropped upstream (by
+        the camera's `mqtt` settings in Frigate), so box, crop and timestamp cannot change."""
+        if self.best_jpeg is None:
+            return None, None
+        if ext.lower() == "jpg" and not height and quality is None:
+            return self.best_jpeg, self.best_frame_time
+        image = encode.decode_any(self.best_jpeg)
+        if image is None:
+            return None, None
+        if height:
+            image = to_height(image, height)
         return encode_bgr(image, ext, quality), self.best_frame_time
 
     def get_thumbnail(self, ext: str) -> bytes:
@@ -125,7 +160,16 @@ class TrackedObject:
             "stationary": self.stationary,
             "frame_time": self.frame_time,
             "snapshot_time": self.best_frame_time,
+            "top_score": self.top_score,
+            "has_snapshot": self.has_snapshot,
         }
+
+
+def to_height(image: Array, height: int) -> Array:
+    """`image` resized to `height` rows, keeping its aspect (Frigate's INTER_AREA)."""
+    width = max(1, int(height * image.shape[1] / image.shape[0]))
+    resized: Array = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
+    return resized
 
 
 def encode_bgr(image: Array, ext: str, quality: int | None) -> bytes:

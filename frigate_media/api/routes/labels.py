@@ -14,12 +14,12 @@ from frigate_media.services import imaging
 from frigate_media.services.events.ranges import event_clip_range
 from frigate_media.services.events.records import (
     checked_label,
-    newest_event,
     newest_with_clip,
     newest_with_snapshot,
 )
 from frigate_media.services.events.snapshots import SnapshotQuery, event_snapshot
 from frigate_media.services.events.thumbnails import event_thumbnail, placeholder_jpeg
+from frigate_media.services.events.tracked import newest_label_event_id
 from frigate_media.services.recordings import clips
 
 router = APIRouter(tags=["labels"])
@@ -32,13 +32,13 @@ LABEL_CACHE_SECONDS = 60
 async def label_thumbnail(
     label: str, camera: CameraDep, context: ContextDep, identity: IdentityDep
 ) -> Response:
-    """The thumbnail of the newest event; a black 175x175 JPEG when there is none."""
-    event = await context.run_db(newest_event, camera.name, checked_label(label))
-    if event is None:
+    """The thumbnail of the newest event or running object; a black 175x175 JPEG without one."""
+    newest = await newest_label_event_id(context, camera.name, checked_label(label))
+    if newest is None:
         return Response(
             placeholder_jpeg(), media_type="image/jpeg", headers={"Cache-Control": "no-store"}
         )
-    image = await event_thumbnail(context, identity, event.id, "jpg", android=False)
+    image = await event_thumbnail(context, identity, newest, "jpg", android=False)
     cache = f"private, max-age={LABEL_CACHE_SECONDS}" if image.ended else "no-store"
     return Response(image.data, media_type="image/jpeg", headers={"Cache-Control": cache})
 
