@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 CONFIG ?=
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint typecheck pytest bench fuzz soak clean browser-deps
+.PHONY: install run test lint typecheck pytest bench fuzz soak clean browser-deps nginx-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,7 +31,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy frigate_media benchmarks
 
-pytest: install browser-deps
+pytest: install browser-deps nginx-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## browser-deps: Debian's chromium (apt) and playwright-core + hls.js (npm) for the browser test
@@ -41,6 +41,12 @@ browser-deps:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium; }
 	test -x /usr/bin/chromium
 	test -d tests/browser/node_modules/hls.js || { cd tests/browser && npm ci --no-audit --no-fund; }
+
+## nginx-deps: Debian's nginx (apt) for the routing test of docker/frigate-media-nginx/
+nginx-deps:
+	test -x /usr/sbin/nginx || { $(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends nginx; }
+	test -x /usr/sbin/nginx
 
 ## bench: start the server on a generated dataset, run every scenario, write benchmarks/results/
 bench: install
