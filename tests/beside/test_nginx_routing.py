@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -324,11 +324,14 @@ def test_the_internal_locations_cannot_be_asked_for_from_outside(
 
 
 @pytest.fixture(scope="module")
-def echo(nginx_factory: Callable[..., RunningNginx]) -> tuple[RunningNginx, FrigateStandIn]:
+def echo(
+    nginx_factory: Callable[..., RunningNginx],
+) -> Iterator[tuple[RunningNginx, FrigateStandIn]]:
     """nginx whose frigate-media address points at a second recorder, to read the exact
     request frigate-media would get (path, identity headers)."""
     recorder = FrigateStandIn().start()
-    return nginx_factory(recorder.port), recorder
+    yield nginx_factory(recorder.port), recorder
+    recorder.stop()
 
 
 @pytest.mark.parametrize(
