@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 CONFIG ?=
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint typecheck pytest bench fuzz soak clean browser-deps mqtt-deps
+.PHONY: install run test lint typecheck pytest bench fuzz soak clean system-deps browser-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,22 +31,26 @@ lint: install
 typecheck: install
 	$(BIN)/mypy frigate_media benchmarks
 
-pytest: install browser-deps mqtt-deps
+pytest: install system-deps browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## browser-deps: Debian's chromium (apt) and playwright-core + hls.js (npm) for the browser test
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-browser-deps:
-	test -x /usr/bin/chromium || { $(SUDO) apt-get update -q && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium; }
-	test -x /usr/bin/chromium
-	test -d tests/browser/node_modules/hls.js || { cd tests/browser && npm ci --no-audit --no-fund; }
+## system-deps: Debian packages the tests start for real, installed with apt-get when missing:
+## chromium (HLS playback), mosquitto (MQTT broker), nginx (Frigate's routing include)
+SYSTEM_PACKAGES := /usr/bin/chromium:chromium /usr/sbin/mosquitto:mosquitto /usr/sbin/nginx:nginx
+system-deps:
+	@missing=""; for entry in $(SYSTEM_PACKAGES); do \
+		test -x "$${entry%%:*}" || missing="$$missing $${entry##*:}"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing with apt-get:$$missing"; \
+		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+			$(SUDO) apt-get install -y -q $$missing; fi
+	@for entry in $(SYSTEM_PACKAGES); do test -x "$${entry%%:*}" || \
+		{ echo "missing $${entry%%:*}"; exit 1; }; done
 
-## mqtt-deps: Debian's mosquitto, the broker the MQTT tests start on a free port
-mqtt-deps:
-	test -x /usr/sbin/mosquitto || { $(SUDO) apt-get update -q && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q mosquitto; }
-	test -x /usr/sbin/mosquitto
+## browser-deps: playwright-core + hls.js (npm) for the browser test (Debian's chromium: system-deps)
+browser-deps: system-deps
+	test -d tests/browser/node_modules/hls.js || { cd tests/browser && npm ci --no-audit --no-fund; }
 
 ## bench: start the server on a generated dataset, run every scenario, write benchmarks/results/
 bench: install

@@ -138,7 +138,10 @@ class RunningServer:
         return self.base_url + path
 
 
-def start_server(config: dict[str, Any], workdir: Path, timeout: float = 30.0) -> RunningServer:
+def start_server(
+    config: dict[str, Any], workdir: Path, timeout: float = 30.0, ready_path: str = "/api/version"
+) -> RunningServer:
+    """Start `frigate-media serve` on `config` and wait until `ready_path` answers 200."""
     port = free_port()
     config = deep_merge(config, {"server": {"host": "127.0.0.1", "port": port}})
     config_path = workdir / "config.yml"
@@ -158,7 +161,7 @@ def start_server(config: dict[str, Any], workdir: Path, timeout: float = 30.0) -
         if process.poll() is not None:
             raise RuntimeError(f"server exited early:\n{log.read_text()}")
         try:
-            if httpx.get(base + "/api/version", timeout=1).status_code == 200:
+            if httpx.get(base + ready_path, timeout=1).status_code == 200:
                 return RunningServer(process, base, log)
         except httpx.HTTPError:
             time.sleep(0.1)

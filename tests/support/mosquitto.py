@@ -17,10 +17,10 @@ MOSQUITTO = "/usr/sbin/mosquitto"
 
 
 def mosquitto_binary() -> str:
-    """The broker binary (`make mqtt-deps` installs it); fails loudly when it is missing."""
+    """The broker binary (`make system-deps` installs it); fails loudly when it is missing."""
     found = shutil.which("mosquitto") or (MOSQUITTO if Path(MOSQUITTO).exists() else None)
     if found is None:
-        raise RuntimeError("mosquitto is not installed: run `make mqtt-deps`")
+        raise RuntimeError("mosquitto is not installed: run `make system-deps`")
     return found
 
 
