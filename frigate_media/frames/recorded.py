@@ -52,9 +52,9 @@ def _chosen(
     stream: av.video.stream.VideoStream,
     base: Fraction,
     position: float,
-) -> av.VideoFrame:
+) -> tuple[av.VideoFrame, float]:
     """The first frame at or after `position` (stream seconds; half a tick early counts), else
-    the last frame."""
+    the last frame; with its time."""
     tick = float(base)
     threshold = position - tick / 2 - 1e-7
     start = container.start_time / av.time_base if container.start_time is not None else 0.0
@@ -72,8 +72,8 @@ def _chosen(
                 if time > position + tick / 2 and target > start:
                     break  # the seek landed after the frame: go further back
             if time >= threshold:
-                return frame
-            last = frame
+                return frame, time
+            last = frame, time
         else:  # the end of the file
             if last is not None:
                 return last
@@ -135,13 +135,12 @@ def decode_frame(
         base = stream.time_base
         start = container.start_time / av.time_base if container.start_time is not None else 0.0
         try:
-            frame = _chosen(container, stream, base, start + max(0.0, offset))
+            frame, time = _chosen(container, stream, base, start + max(0.0, offset))
         except av.FFmpegError as error:
             raise UpstreamFailed(f"Unable to decode the recording: {error}") from None
         width, out_height = output_size(frame.width, frame.height, height)
-        frame_offset = float(frame.pts * base) - start
         if media_type == "image/png":
             data = _png(frame, width, out_height)
         else:
             data = _jpeg(frame, width, out_height, quality)
-    return RecordedFrame(frame_offset, data, media_type)
+    return RecordedFrame(time - start, data, media_type)
