@@ -22,6 +22,7 @@ class SegmentSpec:
     audio: bool = False
     faststart: bool = True  # our recorder's option; Frigate's own segments keep moov at the end
     codec: str = "libx264"
+    timescale: int | None = None  # the mp4 muxer's video_track_timescale
     open_gop: bool = False  # x265 only: leading pictures that refer to the previous GOP
     extra: tuple[str, ...] = ()  # more output options (e.g. a track timescale)
 
@@ -37,6 +38,7 @@ class SegmentSpec:
             if on
         )
         extra = "-".join(part.strip("-").replace(":", "") for part in self.extra)
+        extra += f"t{self.timescale}" if self.timescale else ""
         return (
             f"seg_{self.codec}_{self.count}x{self.seconds}_{self.fps}fps_{self.width}x{self.height}"
             f"_g{self.gop_seconds:g}_{flags}{'_' + extra if extra else ''}"
@@ -67,8 +69,11 @@ def make_segments(directory: Path, spec: SegmentSpec = SegmentSpec()) -> list[Pa
             args += ["-c:a", "aac", "-b:a", "64k"]
         args += [*spec.extra, "-f", "segment", "-segment_time", str(spec.seconds)]
         args += ["-segment_format", "mp4", "-reset_timestamps", "1"]
-        if spec.faststart:
-            args += ["-segment_format_options", "movflags=+faststart"]
+        options = ["movflags=+faststart"] if spec.faststart else []
+        if spec.timescale:
+            options.append(f"video_track_timescale={spec.timescale}")
+        if options:
+            args += ["-segment_format_options", ":".join(options)]
         run_ffmpeg(*args, str(target / "%02d.mp4"))
         done.touch()
     return sorted(target.glob("*.mp4"))
