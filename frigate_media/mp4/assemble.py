@@ -196,6 +196,7 @@ class _TrackBuilder:
         offsets = track.offsets[first:stop]
         self.stts.add(durations)
         self.ctts.add(composition)
+        new_runs = len(self.stts.values[-1]) + len(self.ctts.values[-1])
         sync = track.sync[first:stop]
         if not sync.all():
             self.all_sync = False
@@ -207,8 +208,9 @@ class _TrackBuilder:
         self.chunk_counts.append(np.diff(np.append(starts, len(sizes))))
         self.count += len(sizes)
         self.duration += int(durations.sum())
-        # stsz + stts/ctts runs (8 B) + stss + stco/co64 and stsc (8 + 12 B per chunk), at worst
-        self.estimated_bytes += 4 * len(sizes) + 8 * 2 * len(sizes) // 4 + 20 * len(starts)
+        # An upper bound: stsz, stts/ctts runs (8 B), stss, co64 and stsc (8 + 12 B per chunk)
+        syncs = len(sizes) if sync.all() else int(sync.sum())
+        self.estimated_bytes += 4 * len(sizes) + 8 * new_runs + 4 * syncs + 20 * len(starts)
 
     def finish(self, track_id: int, edits: list[tuple[int, int]]) -> writer.TrackTables:
         counts = np.concatenate(self.chunk_counts) if self.chunk_counts else np.zeros(0, np.int64)
@@ -411,4 +413,10 @@ class FileTables:
     """A `TableSource` that reads every file each time, without an index."""
 
     def load(self, identities: Sequence[FileIdentity]) -> list[MediaFile]:
-        return [read_media(identity.path) for identity in identities]
+        loaded = []
+        for identity in identities:
+            media = read_media(identity.path)
+            if media.identity != identity:
+                raise CannotAssemble(Reason.UNREADABLE, f"{identity.path} changed since the plan")
+            loaded.append(media)
+        return loaded
