@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Iterator
+
+from frigate_media.mp4.boxes import iter_boxes
 
 INIT_BOXES = frozenset({b"ftyp", b"moov"})
 MEDIA_BOXES = frozenset({b"moof", b"mdat"})
@@ -11,24 +12,8 @@ MEDIA_BOXES = frozenset({b"moof", b"mdat"})
 
 def top_level_boxes(data: bytes) -> Iterator[tuple[bytes, int, int]]:
     """(type, offset, size) of each top-level box; ValueError on a truncated or bad header."""
-    offset = 0
-    length = len(data)
-    while offset < length:
-        if length - offset < 8:
-            raise ValueError("truncated box header")
-        size, kind = struct.unpack_from(">I4s", data, offset)
-        header = 8
-        if size == 1:
-            if length - offset < 16:
-                raise ValueError("truncated large box header")
-            (size,) = struct.unpack_from(">Q", data, offset + 8)
-            header = 16
-        elif size == 0:
-            size = length - offset
-        if size < header or offset + size > length:
-            raise ValueError(f"bad size for box {kind!r}")
-        yield kind, offset, size
-        offset += size
+    for box in iter_boxes(data):
+        yield box.kind, box.offset, box.size
 
 
 def split_fragmented(data: bytes) -> tuple[bytes, bytes]:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-HEADER = struct.Struct(">I4s")
-LARGE_SIZE = struct.Struct(">Q")
+from frigate_media.mp4.boxes import scan_file
+
 MAX_BOXES = 10_000  # a real segment has a handful; stop on garbage that looks like boxes
 
 
@@ -34,29 +33,6 @@ class BoxLayout:
 
 def read_boxes(path: Path) -> BoxLayout:
     """Walk the top-level boxes without reading their payloads. Blocking."""
-    types: list[str] = []
     with path.open("rb") as handle:
-        file_size = os.fstat(handle.fileno()).st_size
-        offset = 0
-        while offset < file_size and len(types) < MAX_BOXES:
-            handle.seek(offset)
-            header = handle.read(HEADER.size)
-            if len(header) < HEADER.size:
-                return BoxLayout(tuple(types), truncated=True)
-            size, kind = HEADER.unpack(header)
-            header_size = HEADER.size
-            if size == 1:
-                large = handle.read(LARGE_SIZE.size)
-                if len(large) < LARGE_SIZE.size:
-                    return BoxLayout(tuple(types), truncated=True)
-                (size,) = LARGE_SIZE.unpack(large)
-                header_size += LARGE_SIZE.size
-            elif size == 0:  # the box runs to the end of the file
-                size = file_size - offset
-            if size < header_size:
-                return BoxLayout(tuple(types), truncated=True)
-            types.append(kind.decode("latin-1"))
-            if offset + size > file_size:
-                return BoxLayout(tuple(types), truncated=True)
-            offset += size
-    return BoxLayout(tuple(types), truncated=False)
+        scan = scan_file(handle, os.fstat(handle.fileno()).st_size, max_boxes=MAX_BOXES)
+    return BoxLayout(tuple(box.kind.decode("latin-1") for box in scan.boxes), scan.truncated)
