@@ -197,3 +197,16 @@ def test_an_event_of_a_hidden_camera_is_403_after_loading(
     headers = {"x-forwarded-user": "bob", "x-forwarded-role": "front_only"}
     assert hls_client.get(f"/vod/event/{event_id}/master.m3u8", headers=headers).status_code == 403
     assert hls_client.get(f"/vod/event/{event_id}/master.m3u8").status_code == 200
+
+
+def test_a_segment_honours_range_and_answers_a_bad_one_with_json(hls_client: TestClient) -> None:
+    url = f"/vod/front/start/{T0}/end/{T0 + 20}/seg-1-v1.m4s"
+    whole = get_ok(hls_client, url)
+    assert whole.headers["content-type"] == "video/mp4"
+    assert whole.headers["cache-control"] == "no-store"
+    part = hls_client.get(url, headers={"range": "bytes=0-99"})
+    assert part.status_code == 206
+    assert part.content == whole.content[:100]
+    past = hls_client.get(url, headers={"range": f"bytes={len(whole.content)}-"})
+    assert past.status_code == 416
+    assert past.json()["success"] is False

@@ -20,7 +20,6 @@ from frigate_media.storage.models import Previews, ReviewSegment
 # Frigate pads a review by 8 s on both sides for its animated preview.
 REVIEW_PADDING_SECONDS = 8.0
 FRAME_JPEG_QUALITY = 70
-FRAME_MAX_AGE = 31_536_000  # a frame file never changes: a year, as Frigate sends
 
 FrameFormat = Literal["jpg", "webp"]
 
