@@ -85,11 +85,9 @@ def latest_request(ext: str, values: dict[str, int]) -> live.LatestRequest:
 def latest_headers(image: live.LiveImage, store: bool) -> tuple[str, dict[str, str]]:
     """The ETag and headers of a latest frame: its cache policy, Frigate's offline flag, ETag."""
     tag = http_cache.etag(image.key)
-    headers = http_cache.live_frame(store=store).headers()
-    if image.offline:
-        headers |= frigate_headers.offline()
-    headers["ETag"] = tag
-    return tag, headers
+    policy = http_cache.live_frame(store=store)
+    offline = frigate_headers.offline() if image.offline else None
+    return tag, http_cache.validated(policy, tag, offline)
 
 
 async def latest_response(

@@ -129,6 +129,13 @@ def file_etag(stat: os.stat_result) -> str:
     return etag(f"{stat.st_size:x}-{stat.st_mtime_ns:x}")
 
 
+def validated(
+    policy: CachePolicy, tag: str, headers: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Headers of a response with a validator: its policy, the route's own headers, the ETag."""
+    return {**policy.headers(), **(headers or {}), "ETag": tag}
+
+
 def last_modified(stat: os.stat_result) -> str:
     """`Last-Modified` exactly as Starlette's FileResponse writes it."""
     return formatdate(stat.st_mtime, usegmt=True)
@@ -218,7 +225,7 @@ async def file_response(
         except FileNotFoundError:
             raise NotFound("File not found") from None
     tag = tag or file_etag(stat)
-    all_headers = {"ETag": tag, "Accept-Ranges": "bytes", **policy.headers(), **(headers or {})}
+    all_headers = {**validated(policy, tag, headers), "Accept-Ranges": "bytes"}
     if matches(request_headers.get("if-none-match"), tag):
         return not_modified(all_headers)
     range_header = request_headers.get("range")

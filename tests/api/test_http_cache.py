@@ -336,3 +336,13 @@ def test_a_clip_file_is_revalidated_by_its_content_key(served: tuple[TestClient,
     assert response.headers["x-extra"] == "kept"
     again = client.get("/clip?ranged=true", headers={"if-none-match": '"k3y"'})
     assert again.status_code == 304
+
+
+def test_validated_headers_put_the_policy_the_routes_headers_and_the_etag_together() -> None:
+    headers = http_cache.validated(http_cache.LIVE_FRAME, '"k"', {"X-Frigate-Offline": "true"})
+    assert list(headers.items()) == [
+        ("Cache-Control", "no-store"),
+        ("X-Frigate-Offline", "true"),
+        ("ETag", '"k"'),
+    ]
+    assert http_cache.validated(http_cache.NO_EVENT_SNAPSHOT, '"k"') == {"ETag": '"k"'}
