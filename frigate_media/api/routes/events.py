@@ -28,6 +28,7 @@ router = APIRouter(tags=["events"])
 
 OptionalInt = Annotated[int | None, Query()]
 Padding = Annotated[int, Query(ge=0, le=86400, description="Seconds added before and after")]
+MaxCacheAge = Annotated[int, Query(ge=0, le=10 * http_cache.YEAR)]
 
 
 @router.get("/events/{event_id}/snapshot.jpg")
@@ -73,9 +74,7 @@ async def thumbnail(
     extension: Extension,
     context: ContextDep,
     identity: IdentityDep,
-    max_cache_age: Annotated[
-        int, Query(ge=0, le=10 * http_cache.YEAR)
-    ] = http_cache.THUMBNAIL_MAX_AGE,
+    max_cache_age: MaxCacheAge = http_cache.THUMBNAIL_MAX_AGE,
     format: str = "ios",
 ) -> Response:
     """The event's thumbnail, always encoded in the requested format."""
