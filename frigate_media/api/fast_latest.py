@@ -4,14 +4,16 @@ Home Assistant polls `latest.jpg` about once a second per dashboard and the Frig
 `latest.webp` for every camera tile. Once the frame is encoded, answering is a cache lookup, and
 FastAPI's per-request work (dependency solving, validating 16 query parameters) costs several
 times more than the lookup. This path parses the well-formed requests itself and calls the same
-auth and the same `services.live.latest_frame` the route uses. Anything unusual (a malformed
-parameter, an error of any kind) goes on to the FastAPI route, which renders the one canonical
-answer, so behaviour never differs between the two paths; only the cost does.
+auth and the same `services.live.latest_frame` the route uses, and both turn its answer into
+headers with `latest_headers` (policy, ETag, Frigate's offline flag). Anything unusual (a
+malformed parameter, an error of any kind) goes on to the FastAPI route, which renders the one
+canonical answer, so behaviour never differs between the two paths; only the cost does.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import Headers
@@ -19,13 +21,16 @@ from starlette.requests import cookie_parser
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from frigate_media.api import frigate_headers, http_cache, media_types
+from frigate_media.api.media_types import Extension
 from frigate_media.auth.identity import Identity
 from frigate_media.context import AppContext
 from frigate_media.errors import MediaError
 from frigate_media.frames.overlays import DrawOptions
 from frigate_media.services import live
 
-LATEST_PATH = re.compile(r"/(?P<camera>[A-Za-z0-9_-]+)/latest\.(?P<ext>jpg|jpeg|png|webp)")
+EXTENSIONS = "|".join(extension.value for extension in Extension)
+LATEST_PATH = re.compile(rf"/(?P<camera>[A-Za-z0-9_-]+)/latest\.(?P<ext>{EXTENSIONS})")
 INTEGER = re.compile(r"-?\d{1,9}")
 # The route's integer query parameters (see api/routes/live.py), with the defaults it uses.
 INT_PARAMS = (
@@ -77,6 +82,47 @@ def latest_request(ext: str, values: dict[str, int]) -> live.LatestRequest:
     )
 
 
+def latest_headers(image: live.LiveImage, store: bool) -> tuple[str, dict[str, str]]:
+    """The ETag and headers of a latest frame: its cache policy, Frigate's offline flag, ETag."""
+    tag = http_cache.etag(image.key)
+    policy = http_cache.live_frame(store=store)
+    offline = frigate_headers.offline() if image.offline else None
+    return tag, http_cache.validated(policy, tag, offline)
+
+
+async def latest_response(
+    image: live.LiveImage, store: bool, if_none_match: str | None
+) -> Response:
+    """The route's answer: 304 before any encode when the client already holds this image."""
+    tag, headers = latest_headers(image, store)
+    if http_cache.matches(if_none_match, tag):
+        return http_cache.not_modified(headers)
+    body = await image.encode()
+    return Response(body, media_type=media_types.of_format(image.image_format), headers=headers)
+
+
+@dataclass(frozen=True, slots=True)
+class LatestAnswer:
+    """A latest frame ready to send, kept while its frame is the newest: no work per request."""
+
+    etag: str
+    headers: dict[str, str]
+    media_type: str
+    body: bytes
+
+    def response(self, if_none_match: str | None) -> Response:
+        if http_cache.matches(if_none_match, self.etag):
+            return http_cache.not_modified(self.headers)
+        return Response(self.body, media_type=self.media_type, headers=self.headers)
+
+
+async def prepared(image: live.LiveImage, store: bool) -> LatestAnswer:
+    """Encode (or reuse the encode of) `image` and fix its headers once."""
+    tag, headers = latest_headers(image, store)
+    body = await image.encode()
+    return LatestAnswer(tag, headers, media_types.of_format(image.image_format), body)
+
+
 class LatestFrameFastPath:
     """Answers well-formed latest-frame GETs; passes everything else to the app unchanged."""
 
@@ -84,9 +130,9 @@ class LatestFrameFastPath:
         self.app = app
         self.context = context
         self.prefix = prefix
-        # The service's answer per (camera, format, parameters) for the frame it was made from:
-        # dashboards ask the same question many times per frame. Only live answers are kept.
-        self._memo: dict[MemoKey, tuple[float, live.ImageReply]] = {}
+        # The answer per (camera, format, parameters) for the frame it was made from: dashboards
+        # ask the same question many times per frame. Only live answers are kept.
+        self._memo: dict[MemoKey, tuple[float, LatestAnswer]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = await self._answer(scope) if scope["type"] == "http" else None
@@ -111,35 +157,34 @@ class LatestFrameFastPath:
         try:
             identity = self.context.auth.identify(headers, cookie_parser(headers.get("cookie", "")))
             identity.require_camera(camera)
-            reply = await self._reply(identity, camera, ext, values)
+            answer = await self._latest(identity, camera, ext, values)
         except MediaError:
             return None  # the route answers errors, with the one error handler
-        etag = reply.headers.get("ETag")
-        if etag is not None and live.matches(headers.get("if-none-match"), etag):
-            return Response(status_code=304, headers=reply.headers)
-        return Response(reply.body, media_type=reply.media_type, headers=reply.headers)
+        return answer.response(headers.get("if-none-match"))
 
-    async def _reply(
+    async def _latest(
         self, identity: Identity, camera: str, ext: str, values: dict[str, int]
-    ) -> live.ImageReply:
-        """The service's answer, reused while the camera's frame is the one it was made from."""
+    ) -> LatestAnswer:
+        """The answer, reused while the camera's frame is the one it was made from."""
         frames = self.context.frames
         state = frames.state(camera) if frames is not None else None
         if frames is None or state is None or frames.is_offline(camera):
-            return await live.latest_frame(
-                self.context, identity, camera, latest_request(ext, values), None
-            )
+            return await self._fresh(identity, camera, latest_request(ext, values))
         key: MemoKey = (camera, ext, tuple(sorted(values.items())))
         frame_time = state.frame.time
         cached = self._memo.get(key)
         if cached is not None and cached[0] == frame_time:
             return cached[1]
-        reply = await live.latest_frame(
-            self.context, identity, camera, latest_request(ext, values), None
-        )
+        answer = await self._fresh(identity, camera, latest_request(ext, values))
         if len(self._memo) >= MEMO_ENTRIES:
             self._memo.clear()
         # Stored under the frame time read before the call: if a newer frame came meanwhile,
         # the entry never matches again and is simply replaced.
-        self._memo[key] = (frame_time, reply)
-        return reply
+        self._memo[key] = (frame_time, answer)
+        return answer
+
+    async def _fresh(
+        self, identity: Identity, camera: str, request: live.LatestRequest
+    ) -> LatestAnswer:
+        image = await live.latest_frame(self.context, identity, camera, request)
+        return await prepared(image, request.store)

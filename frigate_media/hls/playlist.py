@@ -6,8 +6,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-PLAYLIST_CONTENT_TYPE = "application/vnd.apple.mpegurl"
-
 
 @dataclass(frozen=True)
 class Variant:

@@ -19,12 +19,7 @@ from frigate_media.context import AppContext
 from frigate_media.errors import Busy, NotFound, Timeout, UpstreamFailed
 from frigate_media.hls.cache import SegmentCache
 from frigate_media.hls.facts import StreamFacts, stream_facts
-from frigate_media.hls.playlist import (
-    PLAYLIST_CONTENT_TYPE,
-    Variant,
-    render_master,
-    render_media,
-)
+from frigate_media.hls.playlist import Variant, render_master, render_media
 from frigate_media.hls.remux import Cut, remux
 from frigate_media.services.recordings.vod import VodPlan
 from frigate_media.services.recordings.vod_forms import VodRange, plan_for
@@ -41,8 +36,6 @@ _FILE_NAME = re.compile(
     r"|init-(?P<init>v1(?:-a1)?)\.mp4"
     r"|seg-(?P<number>[0-9]{1,7})-(?P<segment>v1(?:-a1)?)\.m4s)$"
 )
-MEDIA_CONTENT_TYPE = "video/mp4"
-NO_STORE = {"Cache-Control": "no-store"}
 PRUNE_EVERY = 32  # segments written between cache prunes
 REMUX_TIMEOUT_SECONDS = 30.0
 # A player asks for the playlist and then each segment of the same range within seconds: reuse
@@ -81,12 +74,10 @@ def parse_file_name(name: str) -> HlsFile:
 
 @dataclass(frozen=True)
 class HlsReply:
-    """What to send: a body or a cached file, its type and headers."""
+    """What to send: a playlist's text, or the cached file of an init or media segment."""
 
-    content_type: str
     body: bytes = b""
     file: Path | None = None
-    headers: dict[str, str] | None = None
 
 
 class HlsService:
@@ -138,11 +129,11 @@ class HlsService:
         key = await asyncio.to_thread(self._key, cut)
         await self._ensure(key, cut)
         path = self.cache.init_path(key) if file.kind == "init" else self.cache.media_path(key)
-        return HlsReply(MEDIA_CONTENT_TYPE, file=path, headers=dict(NO_STORE))
+        return HlsReply(file=path)
 
     @staticmethod
     def _playlist(text: str) -> HlsReply:
-        return HlsReply(PLAYLIST_CONTENT_TYPE, body=text.encode(), headers=dict(NO_STORE))
+        return HlsReply(body=text.encode())
 
     async def _plan(self, vod: VodRange) -> VodPlan:
         now = time.monotonic()

@@ -12,15 +12,10 @@ from frigate_media.errors import UpstreamFailed
 
 Image = npt.NDArray[np.uint8]
 
-MIME_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 # Frigate's get_image_quality_params: JPEG 70 and WebP 60 unless asked; PNG is lossless.
 DEFAULT_QUALITY = {"jpg": 70, "jpeg": 70, "webp": 60}
 # A decoded image larger than this is not a snapshot Frigate wrote (decompression bombs).
 MAX_PIXELS = 8192 * 8192
-
-
-def mime_type(ext: str) -> str:
-    return MIME_TYPES[ext]
 
 
 def decode(data: bytes) -> Image | None:

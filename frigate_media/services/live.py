@@ -6,8 +6,8 @@ import asyncio
 import functools
 import hashlib
 import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -29,9 +29,6 @@ MAX_FPS = 30
 MJPEG_QUALITY = 70
 PACING_SLACK = 0.9  # share of 1/fps a viewer waits before taking the next frame
 MJPEG_KEEPALIVE = 1.0  # seconds: resend the last frame this often when none is new
-MIME = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
-NO_STORE = "no-store"
-STORED = "private, max-age=60"
 BIRDSEYE = "birdseye"
 
 
@@ -46,17 +43,18 @@ class LatestRequest:
     options: DrawOptions
 
 
-@dataclass(frozen=True)
-class ImageReply:
-    """An image body (None for 304), its type and headers."""
+@dataclass(frozen=True, slots=True)
+class LiveImage:
+    """A latest-frame answer before it is encoded: what it is, and how to get its bytes.
 
-    body: bytes | None
-    media_type: str
-    headers: dict[str, str]
+    `key` changes whenever the bytes would (frame, format, size, quality, overlays), so a client
+    that already holds it needs no encode at all; `encode` makes (or reuses) the bytes.
+    """
 
-    @property
-    def not_modified(self) -> bool:
-        return self.body is None
+    key: str
+    image_format: str
+    offline: bool  # the camera is offline and this is its newest preview frame
+    encode: Callable[[], Awaitable[bytes]] = field(repr=False, compare=False)
 
 
 def check_height(height: int | None) -> None:
@@ -74,13 +72,6 @@ def check_fps(fps: int) -> None:
         raise BadRequest(f"Invalid fps requested: {fps} (use 1 to {MAX_FPS})")
 
 
-def check_extension(ext: str) -> str:
-    ext = ext.lower()
-    if ext not in MIME:
-        raise BadRequest(f"Invalid extension '{ext}': use jpg, jpeg, png or webp")
-    return ext
-
-
 def frames_of(context: AppContext) -> FrameProcessor:
     if context.frames is None:
         raise UpstreamFailed("Live frames are not available")
@@ -93,16 +84,9 @@ def output_size(width: int, height: int, asked: int | None, cap: int) -> tuple[i
     return scaled_width(width, height, out_h), out_h
 
 
-def etag_for(*parts: object) -> str:
-    digest = hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=12).hexdigest()
-    return f'"{digest}"'
-
-
-def matches(if_none_match: str | None, etag: str) -> bool:
-    if not if_none_match:
-        return False
-    candidates = {c.strip().removeprefix("W/") for c in if_none_match.split(",")}
-    return etag in candidates or "*" in candidates
+def content_key(*parts: object) -> str:
+    """A short digest of everything that decides an image's bytes."""
+    return hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=12).hexdigest()
 
 
 # ---- producers (blocking; run on the frame processor's threads) -----------------------------
@@ -168,23 +152,18 @@ def _load_preview(directory: Path, camera: str, before: float | None) -> tuple[s
 
 
 async def latest_frame(
-    context: AppContext,
-    identity: Identity,
-    camera_name: str,
-    request: LatestRequest,
-    if_none_match: str | None,
-) -> ImageReply:
+    context: AppContext, identity: Identity, camera_name: str, request: LatestRequest
+) -> LiveImage:
     """The newest frame of a camera as an image; never an error for a known camera."""
     check_height(request.height)
     check_quality(request.quality)
     processor = frames_of(context)
     camera = context.config.cameras.get(camera_name)
-    headers = {"Cache-Control": STORED if request.store else NO_STORE}
     if camera is None:
         birdseye = context.config.birdseye
         if camera_name == BIRDSEYE and birdseye.enabled and birdseye.restream:
             identity.require_all_cameras("birdseye")
-            return await _birdseye(context, processor, request, headers, if_none_match)
+            return _birdseye(context, processor, request)
         raise NotFound("Camera not found")
     state = processor.state(camera_name)
     assert state is not None
@@ -194,25 +173,16 @@ async def latest_frame(
     if not processor.is_offline(camera_name):
         frame = state.frame
         size = output_size(frame.width, frame.height, request.height, cap)
-        etag = etag_for(
-            camera_name,
-            repr(frame.time),
-            request.ext,
-            *size,
-            request.quality,
-            request.options.key(),
+        options = request.options.key()
+        key = content_key(
+            camera_name, repr(frame.time), request.ext, *size, request.quality, options
         )
-        headers["ETag"] = etag
-        if matches(if_none_match, etag):
-            return ImageReply(None, MIME[request.ext], headers)
-        key = RenderKey(
-            camera_name, frame.time, request.ext, *size, request.quality, request.options.key()
+        render_key = RenderKey(
+            camera_name, frame.time, request.ext, *size, request.quality, options
         )
-        body = await processor.renderer.get(
-            key,
-            functools.partial(_encode_live, frame, state, context, processor, request, size),
-        )
-        return ImageReply(body, MIME[request.ext], headers)
+        produce = functools.partial(_encode_live, frame, state, context, processor, request, size)
+        encode = functools.partial(processor.renderer.get, render_key, produce)
+        return LiveImage(key, request.ext, False, encode)
 
     before = state.frame_time if state.frame_time > 0 else None
     preview = await loop.run_in_executor(
@@ -220,28 +190,17 @@ async def latest_frame(
     )
     if preview is not None:
         source, image = preview
-        headers["X-Frigate-Offline"] = "true"
     else:
         source, image = "error", error_image()
     size = output_size(image.shape[1], image.shape[0], request.height, max(cap, 1))
-    etag = etag_for(camera_name, source, request.ext, *size, request.quality)
-    headers["ETag"] = etag
-    if matches(if_none_match, etag):
-        return ImageReply(None, MIME[request.ext], headers)
-    key = RenderKey(f"{camera_name}:{source}", 0.0, request.ext, *size, request.quality, "")
-    body = await processor.renderer.get(
-        key, functools.partial(_encode_still, image, request.ext, size, request.quality)
-    )
-    return ImageReply(body, MIME[request.ext], headers)
+    key = content_key(camera_name, source, request.ext, *size, request.quality)
+    render_key = RenderKey(f"{camera_name}:{source}", 0.0, request.ext, *size, request.quality, "")
+    produce = functools.partial(_encode_still, image, request.ext, size, request.quality)
+    encode = functools.partial(processor.renderer.get, render_key, produce)
+    return LiveImage(key, request.ext, preview is not None, encode)
 
 
-async def _birdseye(
-    context: AppContext,
-    processor: FrameProcessor,
-    request: LatestRequest,
-    headers: dict[str, str],
-    if_none_match: str | None,
-) -> ImageReply:
+def _birdseye(context: AppContext, processor: FrameProcessor, request: LatestRequest) -> LiveImage:
     config = context.config.birdseye
     live = [
         frame
@@ -251,18 +210,15 @@ async def _birdseye(
     newest = max((frame.time for frame in live), default=0.0)
     size = output_size(config.width, config.height, request.height, config.height)
     cameras = ",".join(frame.camera for frame in live)
-    etag = etag_for(BIRDSEYE, repr(newest), cameras, request.ext, *size, request.quality)
-    headers["ETag"] = etag
-    if matches(if_none_match, etag):
-        return ImageReply(None, MIME[request.ext], headers)
+    key = content_key(BIRDSEYE, repr(newest), cameras, request.ext, *size, request.quality)
 
     def produce() -> bytes:
         canvas = compose(live, config.width, config.height)
         return _encode_still(canvas, request.ext, size, request.quality)
 
-    key = RenderKey(BIRDSEYE, newest, request.ext, *size, request.quality, cameras)
-    body = await processor.renderer.get(key, produce)
-    return ImageReply(body, MIME[request.ext], headers)
+    render_key = RenderKey(BIRDSEYE, newest, request.ext, *size, request.quality, cameras)
+    encode = functools.partial(processor.renderer.get, render_key, produce)
+    return LiveImage(key, request.ext, False, encode)
 
 
 def mjpeg_part(jpeg: bytes) -> bytes:

@@ -9,7 +9,6 @@ camera, a multi-camera folder, an admin-only subtree such as `clips/faces`).
 
 from __future__ import annotations
 
-import mimetypes
 import os
 from dataclasses import dataclass
 from enum import Enum
@@ -25,21 +24,6 @@ from frigate_media.storage.paths import MediaPaths
 
 MAX_PATH_CHARS = 1024
 ROOTS = ("recordings", "clips", "exports")
-MEDIA_TYPES = {
-    ".mp4": "video/mp4",
-    ".m4s": "video/mp4",
-    ".webp": "image/webp",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".png": "image/png",
-    ".gif": "image/gif",
-    ".json": "application/json",
-}
-CACHE_CONTROL = {
-    "clips": "private, max-age=604800",
-    "recordings": "private, max-age=86400",
-    "exports": "private, max-age=86400",
-}
 
 
 class Owner(Enum):
@@ -54,12 +38,11 @@ class Owner(Enum):
 
 @dataclass(frozen=True)
 class StaticFile:
-    """A file that may be served: where it is, its stat, type and cache policy."""
+    """A file that may be served: where it is, its stat, and the root it was found under."""
 
     path: Path
     stat: os.stat_result
-    media_type: str
-    cache_control: str
+    root: str
 
 
 def safe_parts(relative: str) -> list[str]:
@@ -169,10 +152,7 @@ def _locate(paths: MediaPaths, root: str, parts: list[str]) -> StaticFile:
         raise NotFound("File not found") from None
     if not resolved.is_file():
         raise NotFound("File not found")
-    media_type = MEDIA_TYPES.get(resolved.suffix.lower()) or (
-        mimetypes.guess_type(resolved.name)[0] or "application/octet-stream"
-    )
-    return StaticFile(resolved, stat, media_type, CACHE_CONTROL[root])
+    return StaticFile(resolved, stat, root)
 
 
 def _resolve(

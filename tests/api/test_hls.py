@@ -266,3 +266,16 @@ def test_the_local_hour_form_uses_the_server_zone_like_the_mapping(
     assert len(playlist.segments) == 6
     mapping = get_ok(hls_client, "/api/vod/2024-06/21/20/front").json()
     assert [round(s.duration * 1000) for s in playlist.segments] == mapping["durations"]
+
+
+def test_a_segment_honours_range_and_answers_a_bad_one_with_json(hls_client: TestClient) -> None:
+    url = f"/vod/front/start/{T0}/end/{T0 + 20}/seg-1-v1.m4s"
+    whole = get_ok(hls_client, url)
+    assert whole.headers["content-type"] == "video/mp4"
+    assert whole.headers["cache-control"] == "no-store"
+    part = hls_client.get(url, headers={"range": "bytes=0-99"})
+    assert part.status_code == 206
+    assert part.content == whole.content[:100]
+    past = hls_client.get(url, headers={"range": f"bytes={len(whole.content)}-"})
+    assert past.status_code == 416
+    assert past.json()["success"] is False

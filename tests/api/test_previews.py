@@ -166,6 +166,9 @@ def test_preview_mp4_is_served_with_length_range_and_cache_control(
     assert partial.status_code == 206
     assert len(partial.content) == 100
     assert partial.headers["content-range"].startswith("bytes 0-99/")
+    past = client.get(url, headers={"Range": f"bytes={len(response.content)}-"})
+    assert_json_error(past, 416)
+    assert_json_error(client.get(url, headers={"Range": "bytes=9-1"}), 400)
 
 
 def test_preview_mp4_behind_frigate_nginx_names_the_cache_file(

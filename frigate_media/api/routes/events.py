@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from frigate_media.api import frigate_headers, http_cache, media_types
 from frigate_media.api.deps import CameraNameDep, ContextDep, IdentityDep
-from frigate_media.api.media_files import clip_response
+from frigate_media.api.media_types import Extension
 from frigate_media.errors import BadRequest
-from frigate_media.services import imaging
 from frigate_media.services.events import manual
 from frigate_media.services.events.ranges import (
     event_clip_range,
@@ -27,19 +26,9 @@ from frigate_media.services.recordings import clips
 
 router = APIRouter(tags=["events"])
 
-YEAR = 31536000
-ENDED_CACHE = f"private, max-age={YEAR}"
-
-
-class Extension(StrEnum):
-    webp = "webp"
-    png = "png"
-    jpg = "jpg"
-    jpeg = "jpeg"
-
-
 OptionalInt = Annotated[int | None, Query()]
 Padding = Annotated[int, Query(ge=0, le=86400, description="Seconds added before and after")]
+MaxCacheAge = Annotated[int, Query(ge=0, le=10 * http_cache.YEAR)]
 
 
 @router.get("/events/{event_id}/snapshot.jpg")
@@ -59,13 +48,11 @@ async def snapshot_jpg(
         raise BadRequest("height must be a positive number of pixels")
     query = SnapshotQuery(timestamp, bbox, crop, height, quality)
     image = await event_snapshot(context, identity, event_id, query)
-    headers = {
-        "Cache-Control": ENDED_CACHE if image.ended else "no-store",
-        "X-Frame-Time": str(image.frame_time if image.frame_time is not None else 0),
-    }
+    headers = frigate_headers.event_frame_time(image.frame_time)
     if download:
-        headers["Content-Disposition"] = f"attachment; filename=snapshot-{event_id}.jpg"
-    return Response(image.data, media_type="image/jpeg", headers=headers)
+        headers |= frigate_headers.snapshot_download(f"snapshot-{event_id}.jpg")
+    policy = http_cache.event_snapshot(ended=image.ended)
+    return http_cache.respond(image.data, media_types.of_format("jpg"), policy, headers)
 
 
 @router.get("/events/{event_id}/snapshot-clean.webp")
@@ -74,10 +61,11 @@ async def snapshot_clean_webp(
 ) -> Response:
     """The clean copy of the event's snapshot as WebP."""
     image = await clean_snapshot(context, identity, event_id)
-    headers = {"Cache-Control": ENDED_CACHE if image.ended else "no-cache"}
-    if download:
-        headers["Content-Disposition"] = f"attachment; filename=snapshot-{event_id}-clean.webp"
-    return Response(image.data, media_type="image/webp", headers=headers)
+    headers = (
+        frigate_headers.snapshot_download(f"snapshot-{event_id}-clean.webp") if download else {}
+    )
+    policy = http_cache.clean_snapshot(ended=image.ended)
+    return http_cache.respond(image.data, media_types.of_format("webp"), policy, headers)
 
 
 @router.get("/events/{event_id}/thumbnail.{extension}")
@@ -86,14 +74,14 @@ async def thumbnail(
     extension: Extension,
     context: ContextDep,
     identity: IdentityDep,
-    max_cache_age: Annotated[int, Query(ge=0, le=10 * YEAR)] = 2592000,
+    max_cache_age: MaxCacheAge = http_cache.THUMBNAIL_MAX_AGE,
     format: str = "ios",
 ) -> Response:
     """The event's thumbnail, always encoded in the requested format."""
     ext = extension.value
     image = await event_thumbnail(context, identity, event_id, ext, android=format == "android")
-    cache = f"private, max-age={max_cache_age}" if image.ended else "no-store"
-    return Response(image.data, media_type=imaging.mime_type(ext), headers={"Cache-Control": cache})
+    policy = http_cache.event_thumbnail(ended=image.ended, max_age=max_cache_age)
+    return http_cache.respond(image.data, media_types.of_format(ext), policy)
 
 
 @router.get("/events/{event_id}/clip.mp4")
@@ -109,9 +97,10 @@ async def event_clip(
     event = await load_event(context, identity, event_id)
     start, end = event_clip_range(event, padding, context.clock.now())
     body = await clips.clip_body(
-        context, event.camera, start, end, ranged="range" in request.headers, download=download
+        context, event.camera, start, end, ranged="range" in request.headers
     )
-    return clip_response(request, body)
+    download_headers = frigate_headers.file_download(body.name) if download else None
+    return await http_cache.clip_response(request.headers, body, download_headers)
 
 
 @router.get("/review/{review_id}/clip.mp4")
@@ -127,9 +116,10 @@ async def review_clip(
     review = await load_review(context, identity, review_id)
     start, end = review_range(review, padding, context.clock.now())
     body = await clips.clip_body(
-        context, review.camera, start, end, ranged="range" in request.headers, download=download
+        context, review.camera, start, end, ranged="range" in request.headers
     )
-    return clip_response(request, body)
+    download_headers = frigate_headers.file_download(body.name) if download else None
+    return await http_cache.clip_response(request.headers, body, download_headers)
 
 
 @router.get("/events/{event_id}/preview.gif")
@@ -138,11 +128,8 @@ async def event_preview_gif(event_id: str, context: ContextDep, identity: Identi
     event = await load_event(context, identity, event_id)
     start, end = event_preview_range(event)
     made = await encodes.gif(context, event.camera, start, end)
-    return Response(
-        made.content,
-        media_type="image/gif",
-        headers={"Cache-Control": f"private, max-age={made.max_age}"},
-    )
+    policy = http_cache.preview(growing=made.live, max_age=http_cache.GIF_MAX_AGE)
+    return http_cache.respond(made.content, media_types.of_format("gif"), policy)
 
 
 class EventsCreateBody(BaseModel):

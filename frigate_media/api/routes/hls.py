@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 from starlette.convertors import Convertor, register_url_convertor
 
+from frigate_media.api import http_cache, media_types
 from frigate_media.api.deps import CameraDep, ContextDep, IdentityDep
 from frigate_media.services.hls import FILE_NAME_REGEX, HlsService, parse_file_name
 from frigate_media.services.recordings import vod_forms
@@ -31,10 +32,8 @@ register_url_convertor("hlsfile", HlsFileConvertor())
 router = APIRouter(tags=["hls"])
 
 
-class SegmentFileResponse(FileResponse):
-    """A cached segment, read in large chunks: one or two thread hops per segment, not 20."""
-
-    chunk_size = 1024 * 1024
+# Cached segments are read in large chunks: one or two thread hops per segment, not 20.
+SEGMENT_CHUNK_BYTES = 1024 * 1024
 
 
 async def get_hls(context: ContextDep) -> HlsService:
@@ -48,9 +47,16 @@ HlsDep = Annotated[HlsService, Depends(get_hls)]
 
 async def _respond(hls: HlsService, vod: VodRange, file_name: str, request: Request) -> Response:
     reply = await hls.reply(vod, parse_file_name(file_name), request.url.query)
+    media_type = media_types.of_file(file_name)
     if reply.file is not None:
-        return SegmentFileResponse(reply.file, media_type=reply.content_type, headers=reply.headers)
-    return Response(reply.body, media_type=reply.content_type, headers=reply.headers)
+        return await http_cache.file_response(
+            request.headers,
+            reply.file,
+            http_cache.HLS,
+            media_type=media_type,
+            chunk_size=SEGMENT_CHUNK_BYTES,
+        )
+    return http_cache.respond(reply.body, media_type, http_cache.HLS)
 
 
 @router.get("/vod/{camera_name}/start/{start_ts}/end/{end_ts}/{file_name:hlsfile}")

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from frigate_media.api import frigate_headers, http_cache, media_types
 from frigate_media.api.deps import CameraDep, ContextDep, IdentityDep
-from frigate_media.api.media_files import clip_response
 from frigate_media.errors import NotFound
 from frigate_media.services import imaging
 from frigate_media.services.events.ranges import event_clip_range
@@ -24,8 +24,6 @@ from frigate_media.services.recordings import clips
 
 router = APIRouter(tags=["labels"])
 
-LABEL_CACHE_SECONDS = 60
-
 
 @router.get("/{camera_name}/{label}/best.jpg")
 @router.get("/{camera_name}/{label}/thumbnail.jpg")
@@ -34,13 +32,11 @@ async def label_thumbnail(
 ) -> Response:
     """The thumbnail of the newest event or running object; a black 175x175 JPEG without one."""
     newest = await newest_label_event_id(context, camera.name, checked_label(label))
+    jpeg = media_types.of_format("jpg")
     if newest is None:
-        return Response(
-            placeholder_jpeg(), media_type="image/jpeg", headers={"Cache-Control": "no-store"}
-        )
+        return http_cache.respond(placeholder_jpeg(), jpeg, http_cache.NO_EVENT_THUMBNAIL)
     image = await event_thumbnail(context, identity, newest, "jpg", android=False)
-    cache = f"private, max-age={LABEL_CACHE_SECONDS}" if image.ended else "no-store"
-    return Response(image.data, media_type="image/jpeg", headers={"Cache-Control": cache})
+    return http_cache.respond(image.data, jpeg, http_cache.label_thumbnail(ended=image.ended))
 
 
 @router.get("/{camera_name}/{label}/snapshot.jpg")
@@ -49,14 +45,14 @@ async def label_snapshot(
 ) -> Response:
     """The snapshot of the newest event with one; a black 1280x720 JPEG when there is none."""
     event = await context.run_db(newest_with_snapshot, camera.name, checked_label(label))
+    jpeg = media_types.of_format("jpg")
     if event is None:
-        return Response(imaging.black_jpeg(1280, 720), media_type="image/jpeg")
+        placeholder = imaging.black_jpeg(1280, 720)
+        return http_cache.respond(placeholder, jpeg, http_cache.NO_EVENT_SNAPSHOT)
     image = await event_snapshot(context, identity, event.id, SnapshotQuery())
-    headers = {
-        "Cache-Control": "private, max-age=31536000" if image.ended else "no-store",
-        "X-Frame-Time": str(image.frame_time if image.frame_time is not None else 0),
-    }
-    return Response(image.data, media_type="image/jpeg", headers=headers)
+    policy = http_cache.event_snapshot(ended=image.ended)
+    frame_time = frigate_headers.event_frame_time(image.frame_time)
+    return http_cache.respond(image.data, jpeg, policy, frame_time)
 
 
 @router.get("/{camera_name}/{label}/clip.mp4")
@@ -71,4 +67,4 @@ async def label_clip(
     body = await clips.clip_body(
         context, event.camera, start, end, ranged="range" in request.headers
     )
-    return clip_response(request, body)
+    return await http_cache.clip_response(request.headers, body)

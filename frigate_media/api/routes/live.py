@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse, Response
 
+from frigate_media.api import http_cache, media_types
 from frigate_media.api.deps import CameraNameDep, ContextDep, IdentityDep
-from frigate_media.api.fast_latest import latest_request
+from frigate_media.api.fast_latest import latest_request, latest_response
+from frigate_media.api.media_types import Extension
 from frigate_media.api.streaming import ClosingStreamingResponse
 from frigate_media.frames.overlays import DrawOptions
 from frigate_media.services import grid, live, ptz
@@ -19,13 +20,6 @@ router = APIRouter(tags=["live"])
 mjpeg_router = APIRouter(tags=["live"])
 
 Flag = Annotated[int | None, Query()]
-
-
-class Extension(StrEnum):
-    webp = "webp"
-    png = "png"
-    jpg = "jpg"
-    jpeg = "jpeg"
 
 
 @router.get("/{camera_name}/ptz/info")
@@ -57,7 +51,7 @@ async def latest_frame(
     """The newest frame; offline: the newest preview frame (X-Frigate-Offline) or an error image.
 
     Well-formed requests are usually answered by `api.fast_latest` before they get here; both
-    build the service request with `latest_request`.
+    build the service request with `latest_request` and the headers with `latest_headers`.
     """
     given = {
         "bbox": bbox,
@@ -74,10 +68,8 @@ async def latest_frame(
     }
     values = {name: value for name, value in given.items() if value is not None}
     request = latest_request(extension.value, values)
-    reply = await live.latest_frame(context, identity, camera_name, request, if_none_match)
-    if reply.not_modified:
-        return Response(status_code=304, headers=reply.headers)
-    return Response(reply.body, media_type=reply.media_type, headers=reply.headers)
+    image = await live.latest_frame(context, identity, camera_name, request)
+    return await latest_response(image, request.store, if_none_match)
 
 
 @router.get("/{camera_name}/grid.jpg")
@@ -89,7 +81,7 @@ async def grid_snapshot(
 ) -> Response:
     """The live frame with the camera's region grid drawn over it."""
     body = await grid.grid_snapshot(context, camera_name, color, font_scale)
-    return Response(body, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
+    return http_cache.respond(body, media_types.of_format("jpg"), http_cache.LIVE_FRAME)
 
 
 @mjpeg_router.get("/{camera_name}")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
 
+from frigate_media.api import frigate_headers, http_cache, media_types
 from frigate_media.api.deps import CameraDep, ContextDep, IdentityDep
 from frigate_media.auth.identity import Identity
 from frigate_media.context import AppContext
@@ -16,27 +17,30 @@ from frigate_media.services.timeranges import hour_range
 
 router = APIRouter(tags=["previews"])
 
-GifAgeQuery = Query(encodes.GIF_MAX_AGE, ge=0, description="Max cache age in seconds")
-Mp4AgeQuery = Query(encodes.MP4_MAX_AGE, ge=0, description="Max cache age in seconds")
+GifAgeQuery = Query(http_cache.GIF_MAX_AGE, ge=0, description="Max cache age in seconds")
+Mp4AgeQuery = Query(http_cache.MP4_MAX_AGE, ge=0, description="Max cache age in seconds")
 
 
-def gif_response(made: encodes.GifPreview) -> Response:
-    return Response(
-        made.content,
-        media_type="image/gif",
-        headers={"Cache-Control": f"private, max-age={made.max_age}"},
-    )
+def gif_response(made: encodes.GifPreview, max_age: int = http_cache.GIF_MAX_AGE) -> Response:
+    policy = http_cache.preview(growing=made.live, max_age=max_age)
+    return http_cache.respond(made.content, media_types.of_format("gif"), policy)
 
 
-def mp4_response(context: AppContext, made: encodes.Mp4Preview) -> FileResponse:
+async def mp4_response(
+    request: Request,
+    context: AppContext,
+    made: encodes.Mp4Preview,
+    max_age: int = http_cache.MP4_MAX_AGE,
+) -> Response:
     """The cached file with Content-Length and Range support; nginx may serve it instead."""
-    headers = {
-        "Content-Description": "File Transfer",
-        "Cache-Control": f"private, max-age={made.max_age}",
-    }
-    if context.config.server.behind_frigate_nginx:
-        headers["X-Accel-Redirect"] = f"/cache/{made.file_name}"
-    return FileResponse(made.path, media_type="video/mp4", filename=made.file_name, headers=headers)
+    behind = context.config.server.behind_frigate_nginx
+    return await http_cache.file_response(
+        request.headers,
+        made.path,
+        http_cache.preview(growing=made.live, max_age=max_age),
+        media_type=media_types.of_format("mp4"),
+        headers=frigate_headers.preview_file(made.file_name, behind_frigate_nginx=behind),
+    )
 
 
 # Static first segments (/preview, /review) come before the camera-first routes.
@@ -49,7 +53,7 @@ async def preview_thumbnail_jpg(
     """One cached preview frame as JPEG."""
     identity.require_camera(camera_of_frame_name(file_name))
     content = await catalog.frame_image(context, file_name, "jpg")
-    return _frame_response(content, "image/jpeg")
+    return http_cache.respond(content, media_types.of_format("jpg"), http_cache.PREVIEW_FRAME)
 
 
 @router.get("/preview/{file_name}/thumbnail.webp")
@@ -59,12 +63,7 @@ async def preview_thumbnail_webp(
     """One cached preview frame as stored (WebP)."""
     identity.require_camera(camera_of_frame_name(file_name))
     content = await catalog.frame_image(context, file_name, "webp")
-    return _frame_response(content, "image/webp")
-
-
-def _frame_response(content: bytes, media_type: str) -> Response:
-    cache = f"private, max-age={catalog.FRAME_MAX_AGE}"
-    return Response(content, media_type=media_type, headers={"Cache-Control": cache})
+    return http_cache.respond(content, media_types.of_format("webp"), http_cache.PREVIEW_FRAME)
 
 
 @router.get("/preview/{camera_name}/start/{start_ts}/end/{end_ts}/frames")
@@ -112,7 +111,11 @@ def _cameras(camera_name: str, context: AppContext, identity: Identity) -> list[
 
 @router.get("/review/{review_id}/preview", response_model=None)
 async def review_preview(
-    review_id: str, context: ContextDep, identity: IdentityDep, format: str = "gif"
+    request: Request,
+    review_id: str,
+    context: ContextDep,
+    identity: IdentityDep,
+    format: str = "gif",
 ) -> Response:
     """The review's range padded by 8 s: GIF for `format=gif`, MP4 for anything else."""
     review = await load_review(context, identity, review_id, REVIEW_PREVIEW)
@@ -121,7 +124,7 @@ async def review_preview(
         made = await encodes.gif(context, review.camera, start, end)
         return gif_response(made)
     made_mp4 = await encodes.mp4(context, review.camera, start, end)
-    return mp4_response(context, made_mp4)
+    return await mp4_response(request, context, made_mp4)
 
 
 @router.get("/{camera_name}/start/{start_ts}/end/{end_ts}/preview.gif")
@@ -133,18 +136,19 @@ async def preview_gif(
     max_cache_age: int = GifAgeQuery,
 ) -> Response:
     """An animated, looping GIF (8 fps, sped up) of the range."""
-    made = await encodes.gif(context, camera.name, start_ts, end_ts, max_cache_age)
-    return gif_response(made)
+    made = await encodes.gif(context, camera.name, start_ts, end_ts)
+    return gif_response(made, max_cache_age)
 
 
 @router.get("/{camera_name}/start/{start_ts}/end/{end_ts}/preview.mp4")
 async def preview_mp4(
+    request: Request,
     camera: CameraDep,
     context: ContextDep,
     start_ts: float,
     end_ts: float,
     max_cache_age: int = Mp4AgeQuery,
-) -> FileResponse:
+) -> Response:
     """A faststart H.264 MP4 of the range, served from a file cached for an hour."""
-    made = await encodes.mp4(context, camera.name, start_ts, end_ts, max_cache_age)
-    return mp4_response(context, made)
+    made = await encodes.mp4(context, camera.name, start_ts, end_ts)
+    return await mp4_response(request, context, made, max_cache_age)

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from frigate_media.api import frigate_headers, http_cache, media_types
 from frigate_media.api.deps import CameraDep, ContextDep
-from frigate_media.api.media_files import clip_response
 from frigate_media.services.recordings import clips, frame_at, plus
 
 router = APIRouter(tags=["recordings"])
@@ -24,11 +24,9 @@ async def recording_snapshot(
 ) -> Response:
     """The recorded frame playing at `frame_time`; X-Frame-Time is that frame's own time."""
     image = await frame_at.frame_image(context, camera.name, frame_time, format, height)
-    return Response(
-        image.data,
-        media_type=image.media_type,
-        headers={"X-Frame-Time": f"{image.frame_time:.6f}", "Cache-Control": "private, max-age=60"},
-    )
+    media_type = media_types.of_format(image.image_format)
+    frame_time_header = frigate_headers.recorded_frame_time(image.frame_time)
+    return http_cache.respond(image.data, media_type, http_cache.RECORDED_FRAME, frame_time_header)
 
 
 @router.get(
@@ -50,9 +48,9 @@ async def recording_clip(
         start_ts,
         end_ts,
         ranged="range" in request.headers,
-        download=download,
     )
-    return clip_response(request, body)
+    download_headers = frigate_headers.file_download(body.name) if download else None
+    return await http_cache.clip_response(request.headers, body, download_headers)
 
 
 @router.post("/{camera_name}/plus/{frame_time}")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from frigate_media.api import http_cache, media_types
 from frigate_media.api.deps import ContextDep, IdentityDep
-from frigate_media.api.media_files import file_response
 from frigate_media.services import static_media
 
 router = APIRouter(tags=["static"])
@@ -15,14 +15,12 @@ async def _serve(
     request: Request, context: ContextDep, identity: IdentityDep, root: str, file_path: str
 ) -> Response:
     found = await static_media.static_file(context, identity, root, file_path)
-    etag = f'"{found.stat.st_size:x}-{found.stat.st_mtime_ns:x}"'
-    return file_response(
-        request,
+    return await http_cache.file_response(
+        request.headers,
         found.path,
+        http_cache.static_file(found.root),
+        media_type=media_types.of_file(found.path),
         stat=found.stat,
-        media_type=found.media_type,
-        etag=etag,
-        headers={"cache-control": found.cache_control},
     )
 
 

@@ -16,7 +16,6 @@ from frigate_media.services.timeranges import finite_time
 from frigate_media.storage.models import Previews
 
 FRAME_JPEG_QUALITY = 70
-FRAME_MAX_AGE = 31_536_000  # a frame file never changes: a year, as Frigate sends
 
 FrameFormat = Literal["jpg", "webp"]
 

@@ -35,10 +35,6 @@ T = TypeVar("T")
 # the same factor, and the output runs at 8 fps.
 FRAME_SECONDS = 0.12
 OUTPUT_FPS = 8
-GIF_MAX_AGE = 2_592_000  # 30 days, Frigate's default for preview.gif
-MP4_MAX_AGE = 604_800  # 7 days, Frigate's default for preview.mp4
-# A preview that includes the still-growing current hour must not be cached for days.
-LIVE_MAX_AGE = 60
 # Frigate's record cleanup removes cached preview MP4s after an hour; we do the same for ours.
 MP4_CACHE_SECONDS = 3600.0
 CLEANUP_EVERY_SECONDS = 60.0
@@ -82,19 +78,19 @@ class PreviewSource:
 
 @dataclass(frozen=True)
 class GifPreview:
-    """An animated, looping GIF and how long clients may cache it."""
+    """An animated, looping GIF; `live` when it shows the still-growing current hour."""
 
     content: bytes
-    max_age: int
+    live: bool
 
 
 @dataclass(frozen=True)
 class Mp4Preview:
-    """A faststart MP4 on disk (under the cache) and how long clients may cache it."""
+    """A faststart MP4 on disk (under the cache); `live` when it shows the still-growing hour."""
 
     path: Path
     file_name: str
-    max_age: int
+    live: bool
 
 
 @dataclass
@@ -276,11 +272,6 @@ def mp4_args(source: PreviewSource, target: Path) -> tuple[list[str], bytes | No
 # ---------------------------------------------------------------- GIF
 
 
-def _max_age(requested: int, live: bool) -> int:
-    requested = max(0, requested)
-    return min(requested, LIVE_MAX_AGE) if live else requested
-
-
 async def _encode_gif(
     context: AppContext, camera: str, start: float, end: float
 ) -> tuple[bytes, bool]:
@@ -300,7 +291,6 @@ async def gif(
     camera: str,
     start: float,
     end: float,
-    max_cache_age: int = GIF_MAX_AGE,
 ) -> GifPreview:
     """An animated GIF (8 fps, looping) of `camera` over [start, end].
 
@@ -311,7 +301,7 @@ async def gif(
     content, live = await jobs(context).shared(
         key, lambda: _encode_gif(context, camera, start, end)
     )
-    return GifPreview(content, _max_age(max_cache_age, live))
+    return GifPreview(content, live)
 
 
 # ---------------------------------------------------------------- MP4
@@ -365,7 +355,6 @@ async def mp4(
     camera: str,
     start: float,
     end: float,
-    max_cache_age: int = MP4_MAX_AGE,
 ) -> Mp4Preview:
     """A faststart H.264 MP4 of `camera` over [start, end], cached on disk for an hour."""
     time_range(start, end, context.config.limits.preview_mp4_max_seconds)
@@ -373,10 +362,10 @@ async def mp4(
     name = mp4_file_name(camera, start, end)
     target = mp4_directory(context) / name
     if await asyncio.to_thread(_reusable, target, end):
-        return Mp4Preview(target, name, _max_age(max_cache_age, live=False))
+        return Mp4Preview(target, name, live=False)
     key = ("mp4", camera, start, end)
     live = await jobs(context).shared(key, lambda: _encode_mp4(context, camera, start, end, target))
-    return Mp4Preview(target, name, _max_age(max_cache_age, live))
+    return Mp4Preview(target, name, live)
 
 
 def _sweep(directories: Sequence[Path], older_than: float) -> int:

@@ -39,10 +39,11 @@ NO_RECORDINGS = "No recordings found for the specified time range"
 
 @dataclass
 class ClipBody:
-    """What a clip route sends: a finished file (Range-able) or a stream already under way."""
+    """A clip: a finished file (Range-able) or a stream already under way; its content key (the
+    same for the same recordings and range) and the name it is downloaded as."""
 
-    etag: str
-    headers: dict[str, str]
+    key: str
+    name: str
     file: Path | None = None
     stat: os.stat_result | None = None
     stream: AsyncIterator[bytes] | None = field(default=None, repr=False)
@@ -214,26 +215,19 @@ async def clip_body(
     end: float,
     *,
     ranged: bool,
-    download: bool = False,
 ) -> ClipBody:
     """The clip of `camera` over [start, end]: a cached file when `ranged`, else a live stream.
 
     Shared by `/{camera}/start/{s}/end/{e}/clip.mp4`, `/events/{id}/clip.mp4` and
-    `/review/{id}/clip.mp4`; the API turns the result into a response with `clip_response`.
+    `/review/{id}/clip.mp4`; `api.http_cache.clip_response` turns the result into a response.
     """
     plan = await plan_clip(context, camera, start, end)
     script = concat_list(plan)
     key = await asyncio.to_thread(_fingerprint, plan)
-    etag = f'"{key}"'
-    headers = {"cache-control": "no-store"}
-    if download:
-        headers["content-disposition"] = (
-            f'attachment; filename="{download_name(camera, plan.start)}"'
-        )
+    name = download_name(camera, plan.start)
     if ranged:
         path = await clip_cache(context).get(context, key, script)
         stat = await asyncio.to_thread(os.stat, path)
-        headers["cache-control"] = "private, no-cache"
-        return ClipBody(etag=etag, headers=headers, file=path, stat=stat)
+        return ClipBody(key, name, file=path, stat=stat)
     chunks = context.ffmpeg.stream(concat_args("pipe:1", fragmented=True), input_bytes=script)
-    return ClipBody(etag=etag, headers=headers, stream=await _primed(chunks))
+    return ClipBody(key, name, stream=await _primed(chunks))

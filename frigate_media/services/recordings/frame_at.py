@@ -22,17 +22,17 @@ from frigate_media.ffmpeg.probe import open_media, probe
 from frigate_media.services import timeranges
 from frigate_media.services.recordings.query import Recording, recording_at
 
-FORMATS = {"jpg": ("mjpeg", "image/jpeg"), "png": ("png", "image/png")}
+FORMATS = {"jpg": "mjpeg", "png": "png"}  # image format -> the ffmpeg encoder that writes it
 MAX_HEIGHT = 4320
 GRAB_TIMEOUT_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
 class FrameImage:
-    """An encoded frame and the epoch time at which it plays."""
+    """An encoded frame, its format (`jpg` or `png`) and the epoch time at which it plays."""
 
     data: bytes
-    media_type: str
+    image_format: str
     frame_time: float
 
 
@@ -104,18 +104,19 @@ def grab_args(path: str, position: float, codec: str, height: int | None) -> lis
 
 
 def parse_format(extension: str) -> tuple[str, str]:
-    """(ffmpeg codec, media type) of `jpg` or `png`; anything else is a 400."""
-    found = FORMATS.get(extension.lower())
-    if found is None:
+    """(ffmpeg codec, image format) of `jpg` or `png`, any case; anything else is a 400."""
+    image_format = extension.lower()
+    codec = FORMATS.get(image_format)
+    if codec is None:
         raise BadRequest("Invalid format: use jpg or png")
-    return found
+    return codec, image_format
 
 
 async def frame_image(
     context: AppContext, camera: str, moment: float, extension: str, height: int | None
 ) -> FrameImage:
     """The frame of `camera`'s recording playing at `moment`, encoded as `extension`."""
-    codec, media_type = parse_format(extension)
+    codec, image_format = parse_format(extension)
     timeranges.finite_time(moment, "frame_time")
     if height is not None and not 0 < height <= MAX_HEIGHT:
         raise BadRequest(f"height must be between 1 and {MAX_HEIGHT}")
@@ -128,4 +129,4 @@ async def frame_image(
     )
     if not result.ok or not result.stdout:
         raise NotFound(f"Unable to parse frame at time {moment}")
-    return FrameImage(result.stdout, media_type, frame_time)
+    return FrameImage(result.stdout, image_format, frame_time)

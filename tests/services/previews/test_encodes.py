@@ -116,10 +116,10 @@ def test_gif_from_an_hourly_preview_is_animated_and_loops(
     assert 10 <= frames <= 25
     assert loop == 0
     assert size == (320, 180)
-    assert made.max_age == encodes.GIF_MAX_AGE
+    assert made.live is False
 
 
-def test_gif_from_current_hour_frames_is_animated_with_a_short_max_age(
+def test_gif_from_current_hour_frames_is_animated_and_marked_live(
     make_context: Callable[..., AppContext],
 ) -> None:
     context = make_context(now=T0 + 600)
@@ -129,7 +129,7 @@ def test_gif_from_current_hour_frames_is_animated_with_a_short_max_age(
     frames, loop, _ = gif_info(made.content)
     assert frames > 1
     assert loop == 0
-    assert made.max_age == encodes.LIVE_MAX_AGE
+    assert made.live is True
 
 
 def test_gif_without_previews_or_frames_is_not_found(
@@ -243,7 +243,7 @@ def test_mp4_from_current_hour_frames_is_valid_and_live(
     codec, duration, _, _ = mp4_info(made.path)
     assert codec == "h264"
     assert duration == pytest.approx(20 * encodes.FRAME_SECONDS, abs=0.4)
-    assert made.max_age == encodes.LIVE_MAX_AGE
+    assert made.live is True
 
 
 def test_a_finished_mp4_is_reused_then_swept_after_an_hour(
@@ -294,4 +294,4 @@ def test_a_range_crossing_into_the_current_hour_joins_the_preview_and_the_frames
     # 20 s of hourly preview and 21 frames, each shown for 0.12 s.
     assert duration == pytest.approx((20 + 21) * encodes.FRAME_SECONDS, abs=0.5)
     assert (width, height) == (320, 180)
-    assert made.max_age == encodes.LIVE_MAX_AGE
+    assert made.live is True
