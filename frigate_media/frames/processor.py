@@ -14,7 +14,7 @@ import numpy as np
 
 from frigate_media.clock import Clock
 from frigate_media.config import CameraConfig, FrigateConfig
-from frigate_media.ffmpeg.runner import FfmpegRunner
+from frigate_media.ffmpeg.runner import Ffmpeg
 from frigate_media.frames import preview_frames
 from frigate_media.frames.geometry import Box
 from frigate_media.frames.ingest import CameraIngest, ingest_args
@@ -44,7 +44,7 @@ class FrameProcessor:
     def __init__(
         self,
         config: FrigateConfig,
-        runner: FfmpegRunner,
+        runner: Ffmpeg,
         clock: Clock,
         preview_dir: Path,
     ) -> None:
