@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from frigate_media.app import create_app
 from frigate_media.clock import Clock
 from frigate_media.config import FrigateConfig, parse_config
+from frigate_media.ffmpeg.runner import Ffmpeg
 from tests.support.db import create_frigate_db
 from tests.support.media import ClipSpec, make_clip
 
@@ -92,7 +93,7 @@ def frigate_db(tmp_path: Path) -> Path:
 def client_factory(
     config_factory: Callable[..., FrigateConfig],
 ) -> Iterator[Callable[..., TestClient]]:
-    """Start an app (lifespan included) per call: client_factory(override, headers=..., clock=...)."""
+    """Start an app (lifespan included) per call: client_factory(override, headers=, clock=, ...)."""
     clients: list[TestClient] = []
 
     def factory(
@@ -102,8 +103,10 @@ def client_factory(
         headers: dict[str, str] | None = None,
         clock: Clock | None = None,
         background: bool = False,
+        ffmpeg: Ffmpeg | None = None,
     ) -> TestClient:
-        app = create_app(config or config_factory(override), clock=clock, background=background)
+        config = config or config_factory(override)
+        app = create_app(config, clock=clock, background=background, ffmpeg=ffmpeg)
         client = TestClient(app, headers=headers or {})
         client.__enter__()
         clients.append(client)

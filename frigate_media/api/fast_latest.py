@@ -23,6 +23,7 @@ from frigate_media.auth.identity import Identity
 from frigate_media.context import AppContext
 from frigate_media.errors import MediaError
 from frigate_media.frames.overlays import DrawOptions
+from frigate_media.frames.processor import FrameProcessor
 from frigate_media.services import live
 
 LATEST_PATH = re.compile(r"/(?P<camera>[A-Za-z0-9_-]+)/latest\.(?P<ext>jpg|jpeg|png|webp)")
@@ -80,9 +81,12 @@ def latest_request(ext: str, values: dict[str, int]) -> live.LatestRequest:
 class LatestFrameFastPath:
     """Answers well-formed latest-frame GETs; passes everything else to the app unchanged."""
 
-    def __init__(self, app: ASGIApp, context: AppContext, prefix: str) -> None:
+    def __init__(
+        self, app: ASGIApp, context: AppContext, frames: FrameProcessor, prefix: str
+    ) -> None:
         self.app = app
         self.context = context
+        self.frames = frames
         self.prefix = prefix
         # The service's answer per (camera, format, parameters) for the frame it was made from:
         # dashboards ask the same question many times per frame. Only live answers are kept.
@@ -123,11 +127,11 @@ class LatestFrameFastPath:
         self, identity: Identity, camera: str, ext: str, values: dict[str, int]
     ) -> live.ImageReply:
         """The service's answer, reused while the camera's frame is the one it was made from."""
-        frames = self.context.frames
-        state = frames.state(camera) if frames is not None else None
-        if frames is None or state is None or frames.is_offline(camera):
+        frames = self.frames
+        state = frames.state(camera)
+        if state is None or frames.is_offline(camera):
             return await live.latest_frame(
-                self.context, identity, camera, latest_request(ext, values), None
+                self.context, frames, identity, camera, latest_request(ext, values), None
             )
         key: MemoKey = (camera, ext, tuple(sorted(values.items())))
         frame_time = state.frame.time
@@ -135,7 +139,7 @@ class LatestFrameFastPath:
         if cached is not None and cached[0] == frame_time:
             return cached[1]
         reply = await live.latest_frame(
-            self.context, identity, camera, latest_request(ext, values), None
+            self.context, frames, identity, camera, latest_request(ext, values), None
         )
         if len(self._memo) >= MEMO_ENTRIES:
             self._memo.clear()

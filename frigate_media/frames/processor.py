@@ -1,5 +1,5 @@
 """The frame processor: ingest for every enabled camera, latest frames, motion, preview frames and
-tracked objects. A background service; the app keeps it as `context.frames`."""
+tracked objects. Built by the composition root; a worker when the app ingests cameras."""
 
 from __future__ import annotations
 
@@ -47,12 +47,13 @@ class FrameProcessor:
         runner: Ffmpeg,
         clock: Clock,
         preview_dir: Path,
+        objects: TrackedObjects,
     ) -> None:
         self.config = config
         self.runner = runner
         self.clock = clock
         self.preview_dir = preview_dir
-        self.objects = TrackedObjects()
+        self.objects = objects  # shared with event services (`AppContext.tracked`)
         self.states: dict[str, CameraState] = {}
         for name, camera in config.cameras.items():
             width = even(camera.detect.width or DEFAULT_WIDTH)

@@ -14,7 +14,7 @@ import numpy as np
 
 from frigate_media.auth.identity import Identity
 from frigate_media.context import AppContext
-from frigate_media.errors import BadRequest, NotFound, UpstreamFailed
+from frigate_media.errors import BadRequest, NotFound
 from frigate_media.frames import encode, preview_frames
 from frigate_media.frames.birdseye import compose
 from frigate_media.frames.overlays import DrawOptions, render
@@ -79,12 +79,6 @@ def check_extension(ext: str) -> str:
     if ext not in MIME:
         raise BadRequest(f"Invalid extension '{ext}': use jpg, jpeg, png or webp")
     return ext
-
-
-def frames_of(context: AppContext) -> FrameProcessor:
-    if context.frames is None:
-        raise UpstreamFailed("Live frames are not available")
-    return context.frames
 
 
 def output_size(width: int, height: int, asked: int | None, cap: int) -> tuple[int, int]:
@@ -169,6 +163,7 @@ def _load_preview(directory: Path, camera: str, before: float | None) -> tuple[s
 
 async def latest_frame(
     context: AppContext,
+    processor: FrameProcessor,
     identity: Identity,
     camera_name: str,
     request: LatestRequest,
@@ -177,7 +172,6 @@ async def latest_frame(
     """The newest frame of a camera as an image; never an error for a known camera."""
     check_height(request.height)
     check_quality(request.quality)
-    processor = frames_of(context)
     camera = context.config.cameras.get(camera_name)
     headers = {"Cache-Control": STORED if request.store else NO_STORE}
     if camera is None:
@@ -271,12 +265,16 @@ def mjpeg_part(jpeg: bytes) -> bytes:
 
 
 async def mjpeg_stream(
-    context: AppContext, camera_name: str, fps: int, height: int, options: DrawOptions
+    context: AppContext,
+    processor: FrameProcessor,
+    camera_name: str,
+    fps: int,
+    height: int,
+    options: DrawOptions,
 ) -> AsyncIterator[bytes]:
     """Validate, then return an async generator of MJPEG parts woken by each new frame."""
     check_fps(fps)
     check_height(height)
-    processor = frames_of(context)
     context.camera(camera_name)
     state = processor.state(camera_name)
     if state is None:

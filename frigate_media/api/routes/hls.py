@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, Response
 from starlette.convertors import Convertor, register_url_convertor
 from tzlocal import get_localzone_name
 
-from frigate_media.api.deps import CameraDep, ContextDep, IdentityDep
+from frigate_media.api.deps import CameraDep, ContextDep, HlsDep, IdentityDep
 from frigate_media.services import timeranges
 from frigate_media.services.hls import (
     FILE_NAME_REGEX,
@@ -41,15 +41,6 @@ class SegmentFileResponse(FileResponse):
     """A cached segment, read in large chunks: one or two thread hops per segment, not 20."""
 
     chunk_size = 1024 * 1024
-
-
-async def get_hls(context: ContextDep) -> HlsService:
-    if context.hls is None:
-        context.hls = HlsService(context)
-    return context.hls
-
-
-HlsDep = Annotated[HlsService, Depends(get_hls)]
 
 
 async def _respond(hls: HlsService, vod: VodRange, file_name: str, request: Request) -> Response:

@@ -197,17 +197,6 @@ def _touch(path: Path) -> bool:
     return True
 
 
-_caches: dict[Path, ClipCache] = {}
-
-
-def clip_cache(context: AppContext) -> ClipCache:
-    directory = context.paths.work / CACHE_DIR_NAME
-    cache = _caches.get(directory)
-    if cache is None:
-        cache = _caches[directory] = ClipCache(directory)
-    return cache
-
-
 async def clip_body(
     context: AppContext,
     camera: str,
@@ -232,7 +221,7 @@ async def clip_body(
             f'attachment; filename="{download_name(camera, plan.start)}"'
         )
     if ranged:
-        path = await clip_cache(context).get(context, key, script)
+        path = await context.clips.get(context, key, script)
         stat = await asyncio.to_thread(os.stat, path)
         headers["cache-control"] = "private, no-cache"
         return ClipBody(etag=etag, headers=headers, file=path, stat=stat)
