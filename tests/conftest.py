@@ -148,13 +148,14 @@ def start_server(config: dict[str, Any], workdir: Path, timeout: float = 30.0) -
     config_path.write_text(yaml.safe_dump(config))
     log = workdir / "server.log"
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "frigate_media", "serve", "--config", str(config_path)],
-        cwd=workdir,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
+    with log.open("wb") as output:  # the server writes to its own copy of the descriptor
+        process = subprocess.Popen(
+            [sys.executable, "-m", "frigate_media", "serve", "--config", str(config_path)],
+            cwd=workdir,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
