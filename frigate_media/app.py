@@ -34,6 +34,7 @@ from frigate_media.services.events.manual import ManualEvents
 from frigate_media.services.hls import HlsService
 from frigate_media.services.previews.encodes import PreviewJobs
 from frigate_media.services.recordings.clips import CACHE_DIR_NAME, ClipCache
+from frigate_media.services.recordings.plus import PlusTokens
 from frigate_media.storage.db import open_database
 from frigate_media.storage.paths import MediaPaths
 from frigate_media.workers.preview_writer import PreviewWriter
@@ -79,6 +80,7 @@ def build_context(
         previews=PreviewJobs(),
         clips=ClipCache(paths.work / CACHE_DIR_NAME),
         tracked=TrackedObjects() if tracked is None else tracked,
+        plus_tokens=PlusTokens(),
     )
 
 

@@ -58,6 +58,12 @@ class ClipFiles(Protocol):
     async def get(self, context: AppContext, key: str, script: bytes) -> Path: ...
 
 
+class AccessTokens(Protocol):
+    """Frigate+ access tokens by host and API key (services/recordings/plus.PlusTokens)."""
+
+    def get(self, host: str, key: str) -> str: ...
+
+
 class TrackedImages(Protocol):
     """What event services need from a tracked object: its camera and its rendered images."""
 
@@ -108,6 +114,7 @@ class AppContext:
     previews: PreviewJobState
     clips: ClipFiles
     tracked: TrackedLookup
+    plus_tokens: AccessTokens
     workers: list[BackgroundService] = field(default_factory=list)  # started in this order
     _db_executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(DB_THREADS, thread_name_prefix="db")
