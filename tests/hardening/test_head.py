@@ -12,6 +12,7 @@ from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
 from frigate_media.api.streaming import ClosingStreamingResponse
+from tests.support.app import app_of
 
 
 def test_head_on_a_get_route_answers_its_headers_without_a_body(client: TestClient) -> None:
@@ -50,7 +51,7 @@ def test_head_on_an_endless_stream_stops_the_stream_after_the_headers(
             frames(), media_type="multipart/x-mixed-replace;boundary=frame"
         )
 
-    client.app.include_router(router)  # type: ignore[attr-defined]
+    app_of(client).include_router(router)
     # The TestClient has no timeout: wait for the HEAD on a thread, so a stream that never stops
     # fails the test instead of hanging it.
     replies: list[httpx.Response] = []
