@@ -84,10 +84,11 @@ async def _poll_version(server: Server, timeout: float) -> Server:
 
 def _spawn(name: str, args: list[str], port: int, log: Path, cwd: Path) -> Server:
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
-    process = subprocess.Popen(
-        args, cwd=cwd, stdout=log.open("wb"), stderr=subprocess.STDOUT, env=env,
-        stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+    with log.open("wb") as output:  # the server writes to its own copy of the descriptor
+        process = subprocess.Popen(
+            args, cwd=cwd, stdout=output, stderr=subprocess.STDOUT, env=env,
+            stdin=subprocess.DEVNULL,
+        )  # fmt: skip
     return Server(name=name, process=process, port=port, log=log, started=time.monotonic())
 
 

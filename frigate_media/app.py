@@ -1,4 +1,9 @@
-"""The composition root: `create_app(config)` wires storage, ffmpeg, auth and routers together."""
+"""The composition root: `create_app(config)` builds every piece of state and wires the routes.
+
+Construction runs in one direction: `build_context` (config, storage, ffmpeg, clock, auth and the
+per-app stores), then `build_services` (the components routes call), then `build_workers` (the
+long-running parts this process runs). Nothing is created later, on a first request.
+"""
 
 from __future__ import annotations
 
@@ -7,33 +12,29 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import FastAPI
 
 from frigate_media import __version__
-from frigate_media.api.deps import get_identity
+from frigate_media.api.deps import RouteServices
 from frigate_media.api.errors import install_error_handlers
 from frigate_media.api.fast_latest import LatestFrameFastPath
 from frigate_media.api.head import HeadAsGetMiddleware
 from frigate_media.api.openapi import install_media_openapi
-from frigate_media.api.routes import (
-    events,
-    hls,
-    labels,
-    live,
-    previews,
-    recordings,
-    static,
-    system,
-    vod,
-)
+from frigate_media.api.route_table import mount_routes
 from frigate_media.auth.identity import Authenticator
 from frigate_media.auth.tokens import load_jwt_secret
 from frigate_media.clock import Clock, SystemClock
 from frigate_media.config import FrigateConfig
-from frigate_media.context import AppContext
+from frigate_media.context import AppContext, BackgroundService
 from frigate_media.ffmpeg.binary import resolve_ffmpeg
-from frigate_media.ffmpeg.runner import FfmpegRunner
+from frigate_media.ffmpeg.runner import Ffmpeg, FfmpegRunner
 from frigate_media.frames.processor import FrameProcessor
+from frigate_media.frames.tracked import TrackedObjects
+from frigate_media.services.events.manual import ManualEvents
+from frigate_media.services.hls import HlsService
+from frigate_media.services.previews.encodes import PreviewJobs
+from frigate_media.services.recordings.clips import CACHE_DIR_NAME, ClipCache
+from frigate_media.services.recordings.plus import PlusTokens
 from frigate_media.storage.db import open_database
 from frigate_media.storage.paths import MediaPaths
 from frigate_media.workers.mqtt import mqtt_worker
@@ -43,62 +44,81 @@ from frigate_media.workers.recording.service import RecorderService
 
 logger = logging.getLogger(__name__)
 
-# Routers mounted under `server.api_prefix`, in match order. Camera-first dynamic routes
-# (`/{camera}/{label}/...`) must stay last so `/events/...` and `/preview/...` win.
-PUBLIC_API_ROUTERS: list[APIRouter] = [system.router]
-PROTECTED_API_ROUTERS: list[APIRouter] = [
-    live.router,
-    hls.router,  # before vod: `/vod/<ym>/<d>/<h>/<cam>/master.m3u8` is not a time zone
-    vod.router,
-    recordings.router,
-    events.router,
-    previews.router,
-    labels.router,  # after every /events/, /review/, /preview/ route: it would capture them
-    live.mjpeg_router,  # last: /{camera_name} captures any single segment
-]
-# Routers at the root: nginx-vod style /vod/... HLS names, static /recordings, /clips, /exports.
-PROTECTED_ROOT_ROUTERS: list[APIRouter] = [static.router, hls.router]
 
-
-def build_context(config: FrigateConfig, *, clock: Clock | None = None) -> AppContext:
-    """Open the DB, resolve ffmpeg, prepare directories and the authenticator."""
-    paths = MediaPaths.from_config(config)
-    paths.ensure()
-    db = open_database(config.database.path)
-    runner = FfmpegRunner(
+def build_runner(config: FrigateConfig) -> FfmpegRunner:
+    """The ffmpeg runner with the configured binary and job limits."""
+    return FfmpegRunner(
         resolve_ffmpeg(config.ffmpeg.path),
         max_jobs=config.limits.ffmpeg_jobs,
         queue_wait=config.limits.ffmpeg_queue_wait,
         default_timeout=config.limits.ffmpeg_timeout,
     )
+
+
+def build_context(
+    config: FrigateConfig,
+    *,
+    clock: Clock | None = None,
+    ffmpeg: Ffmpeg | None = None,
+    tracked: TrackedObjects | None = None,
+) -> AppContext:
+    """Open the DB, resolve ffmpeg, prepare directories, the authenticator and the stores.
+
+    `ffmpeg` replaces the configured runner (tests); `tracked` is the frame processor's object
+    store when the caller builds one (`create_app`), else a store of its own.
+    """
+    paths = MediaPaths.from_config(config)
+    paths.ensure()
+    db = open_database(config.database.path)  # also binds the models (see AppContext)
     secret = load_jwt_secret(Path(config.database.path).resolve().parent / ".jwt_secret")
     return AppContext(
         config=config,
         paths=paths,
         db=db,
-        ffmpeg=runner,
+        ffmpeg=ffmpeg or build_runner(config),
         clock=clock or SystemClock(),
         auth=Authenticator(config, secret),
+        previews=PreviewJobs(),
+        clips=ClipCache(paths.work / CACHE_DIR_NAME),
+        tracked=TrackedObjects() if tracked is None else tracked,
+        plus_tokens=PlusTokens(),
     )
 
 
-def add_background_services(context: AppContext, *, enabled: bool) -> None:
-    """Attach the long-running services (frame ingest, recorder, preview writer, ...)."""
-    # The frame processor always exists (latest.jpg falls back to previews without ingest);
-    # it ingests cameras only when started as a background service.
-    context.frames = FrameProcessor(
-        context.config, context.ffmpeg, context.clock, context.paths.preview_frames
+def build_services(context: AppContext, tracked: TrackedObjects) -> RouteServices:
+    """The components routes call: live frames (always, also without ingest), HLS, events."""
+    # latest.jpg falls back to preview frames without ingest, so the processor always exists;
+    # it ingests cameras only when it runs as a worker.
+    frames = FrameProcessor(
+        context.config, context.ffmpeg, context.clock, context.paths.preview_frames, tracked
     )
+    return RouteServices(
+        frames=frames,
+        hls=HlsService(context),
+        manual_events=ManualEvents(context, frames),
+    )
+
+
+def build_workers(
+    context: AppContext, frames: FrameProcessor, *, enabled: bool
+) -> list[BackgroundService]:
+    """The long-running parts this process runs, in start order (none when not `enabled`).
+
+    Which workers run is decided here and only here (e.g. a later read-only mode beside a
+    running Frigate would leave out the recorder and the preview writer).
+    """
     if not enabled:
-        return
+        return []
+    workers: list[BackgroundService] = []
     if any(records(camera) for camera in context.config.cameras.values()):
-        context.background.append(RecorderService(context))
-    context.background.append(context.frames)
-    context.background.append(PreviewWriter(context))
+        workers.append(RecorderService(context, motion=frames))
+    workers.append(frames)
+    workers.append(PreviewWriter(context))
     # Frigate's live state (running objects, best snapshots) from its broker, when configured.
-    mqtt = mqtt_worker(context.config, context.frames)
+    mqtt = mqtt_worker(context.config, frames)
     if mqtt is not None:
-        context.background.append(mqtt)
+        workers.append(mqtt)
+    return workers
 
 
 def create_app(
@@ -106,11 +126,13 @@ def create_app(
     *,
     clock: Clock | None = None,
     background: bool = True,
-    context: AppContext | None = None,
+    ffmpeg: Ffmpeg | None = None,
 ) -> FastAPI:
     """A ready FastAPI app serving Frigate's media API for `config`."""
-    context = context or build_context(config, clock=clock)
-    add_background_services(context, enabled=background)
+    tracked = TrackedObjects()
+    context = build_context(config, clock=clock, ffmpeg=ffmpeg, tracked=tracked)
+    services = build_services(context, tracked)
+    context.workers.extend(build_workers(context, services.frames, enabled=background))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -127,16 +149,11 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.context = context
+    app.state.services = services
     install_error_handlers(app)
     app.add_middleware(HeadAsGetMiddleware)
-    app.add_middleware(LatestFrameFastPath, context=context, prefix=config.server.api_prefix)
-    install_media_openapi(app)
     prefix = config.server.api_prefix
-    protected = [Depends(get_identity)]
-    for router in PUBLIC_API_ROUTERS:
-        app.include_router(router, prefix=prefix)
-    for router in PROTECTED_API_ROUTERS:
-        app.include_router(router, prefix=prefix, dependencies=protected)
-    for router in PROTECTED_ROOT_ROUTERS:
-        app.include_router(router, dependencies=protected)
+    app.add_middleware(LatestFrameFastPath, context=context, frames=services.frames, prefix=prefix)
+    install_media_openapi(app)
+    mount_routes(app, prefix)
     return app

@@ -7,18 +7,15 @@ import getpass
 import logging
 import secrets
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from frigate_media import __version__
 from frigate_media.config import FrigateConfig, demo_config, load_config
 from frigate_media.errors import ConfigError, MediaError
+from frigate_media.workers.recording import index_command
 
 EXIT_CONFIG = 2
 DEMO_DATA_DIR = "data"
-
-# Extra subcommands register here: name -> (configure parser, run(args, config) -> exit code).
-SubcommandRunner = Callable[[argparse.Namespace, FrigateConfig], int]
-EXTRA_COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], SubcommandRunner]] = {}
 
 
 def _config_from(args: argparse.Namespace) -> tuple[FrigateConfig, str]:
@@ -82,6 +79,11 @@ def _user_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def _index(args: argparse.Namespace) -> int:
+    config, _ = _config_from(args)
+    return index_command.run(args, config)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="frigate-media", description=__doc__)
     parser.add_argument("--version", action="version", version=__version__)
@@ -105,13 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--config")
     add.set_defaults(handler=_user_add)
 
-    import frigate_media.workers.recording.index_command  # noqa: F401  (registers `index`)
-
-    for name, (configure, runner) in EXTRA_COMMANDS.items():
-        sub = commands.add_parser(name)
-        sub.add_argument("--config")
-        configure(sub)
-        sub.set_defaults(handler=lambda a, run=runner: run(a, _config_from(a)[0]))
+    index = commands.add_parser("index", help="adopt a recordings folder into the database")
+    index.add_argument("--config")
+    index_command.configure(index)
+    index.set_defaults(handler=_index)
     return parser
 
 

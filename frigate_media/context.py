@@ -1,13 +1,22 @@
-"""Everything a request or a background service needs, built once by the composition root."""
+"""Everything a request or a background service needs, built once by the composition root.
+
+`AppContext` is plain wiring: it creates nothing and imports no service. The composition root
+(`app.py`) builds every piece and hands it over; the per-app state that services reach through
+the context is typed by the small protocols below, so services can import the context without
+the context importing them. The big components that routes call directly (the frame processor,
+the HLS service, manual events) are not here: routes get them through typed dependencies
+(`api/deps.py`), workers in their constructors.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
 
 from peewee import SqliteDatabase
 
@@ -15,18 +24,13 @@ from frigate_media.auth.identity import Authenticator
 from frigate_media.clock import Clock
 from frigate_media.config import CameraConfig, FrigateConfig
 from frigate_media.errors import NotFound
-from frigate_media.ffmpeg.runner import FfmpegRunner
+from frigate_media.ffmpeg.runner import Ffmpeg
 from frigate_media.storage.paths import MediaPaths
-
-if TYPE_CHECKING:
-    from frigate_media.frames.processor import FrameProcessor
-    from frigate_media.services.events.manual import ManualEvents
-    from frigate_media.services.hls import HlsService
-    from frigate_media.services.previews.encodes import PreviewJobs
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+W = TypeVar("W")
 DB_THREADS = 4
 
 
@@ -40,21 +44,81 @@ class BackgroundService(Protocol):
     async def stop(self) -> None: ...
 
 
+class PreviewJobState(Protocol):
+    """Preview encodes in flight and the MP4 cache sweep (services/previews/encodes.PreviewJobs)."""
+
+    last_cleanup: float
+
+    async def shared(self, key: tuple[Any, ...], make: Callable[[], Awaitable[T]]) -> T: ...
+
+
+class ClipFiles(Protocol):
+    """Clip files built once for Range requests (services/recordings/clips.ClipCache)."""
+
+    async def get(self, context: AppContext, key: str, script: bytes) -> Path: ...
+
+
+class AccessTokens(Protocol):
+    """Frigate+ access tokens by host and API key (services/recordings/plus.PlusTokens)."""
+
+    def get(self, host: str, key: str) -> str: ...
+
+
+class TrackedImages(Protocol):
+    """What event services need from a tracked object: its camera and its rendered images."""
+
+    id: str
+    camera: str
+    label: str
+
+    def get_img_bytes(
+        self,
+        ext: str,
+        timestamp: bool = False,
+        bounding_box: bool = False,
+        crop: bool = False,
+        height: int | None = None,
+        quality: int | None = None,
+    ) -> tuple[bytes | None, float | None]: ...
+
+    def get_thumbnail(self, ext: str) -> bytes: ...
+
+    def get_clean_webp(self) -> bytes | None: ...
+
+
+class TrackedLookup(Protocol):
+    """The objects tracked live right now (frames/tracked.TrackedObjects, fed by the frames)."""
+
+    def find(self, object_id: str) -> TrackedImages | None: ...
+
+    def get(self, camera: str, object_id: str) -> TrackedImages | None: ...
+
+    def remove(self, camera: str, object_id: str) -> TrackedImages | None: ...
+
+    def on_camera(self, camera: str) -> Sequence[TrackedImages]: ...
+
+
 @dataclass
 class AppContext:
-    """Config, storage, ffmpeg, clock and auth: shared by routes, services and background work."""
+    """Config, storage, ffmpeg, clock, auth and the per-app stores shared by services and workers.
+
+    Peewee's models stay bound to the one global `storage.models.database_proxy`: a process
+    serves one database, and binding per database would have to wrap every query in every DB
+    thread. `storage.db.open_database` is the only place that initialises the proxy, and `db`
+    is the very object it returned (the composition root passes it on), so the two never differ.
+    """
 
     config: FrigateConfig
     paths: MediaPaths
     db: SqliteDatabase
-    ffmpeg: FfmpegRunner
+    ffmpeg: Ffmpeg
     clock: Clock
     auth: Authenticator
-    background: list[BackgroundService] = field(default_factory=list)
-    previews: PreviewJobs | None = None  # preview encodes in flight (services/previews.py)
-    hls: HlsService | None = None  # built-in HLS, made on first use
-    frames: FrameProcessor | None = None  # live frames, motion, tracked objects (frames/)
-    manual_events: ManualEvents | None = None  # API-created events (services/manual_events.py)
+    previews: PreviewJobState
+    clips: ClipFiles
+    tracked: TrackedLookup
+    plus_tokens: AccessTokens
+    workers: list[BackgroundService] = field(default_factory=list)  # started in this order
     _db_executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(DB_THREADS, thread_name_prefix="db")
     )
@@ -66,22 +130,29 @@ class AppContext:
             raise NotFound("Camera not found")
         return camera
 
+    def worker(self, kind: type[W]) -> W:
+        """The running worker of this type (LookupError when the app runs none)."""
+        for worker in self.workers:
+            if isinstance(worker, kind):
+                return worker
+        raise LookupError(f"no {kind.__name__} among the workers")
+
     async def run_db(self, function: Callable[..., T], *args: object) -> T:
         """Run blocking DB work on the DB threads, never on the event loop."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._db_executor, function, *args)
 
     async def start(self) -> None:
-        for service in self.background:
-            logger.info("starting %s", service.name)
-            await service.start()
+        for worker in self.workers:
+            logger.info("starting %s", worker.name)
+            await worker.start()
 
     async def stop(self) -> None:
-        for service in reversed(self.background):
+        for worker in reversed(self.workers):
             try:
-                await service.stop()
+                await worker.stop()
             except Exception:
-                logger.exception("stopping %s failed", service.name)
+                logger.exception("stopping %s failed", worker.name)
         await self.ffmpeg.close()
         self._db_executor.shutdown(wait=False, cancel_futures=True)
         self.db.close()

@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from frigate_media.app import create_app
 from frigate_media.clock import Clock
 from frigate_media.config import FrigateConfig, parse_config
+from frigate_media.ffmpeg.runner import Ffmpeg
 from tests.support.db import create_frigate_db
 from tests.support.media import ClipSpec, make_clip
 
@@ -92,7 +93,7 @@ def frigate_db(tmp_path: Path) -> Path:
 def client_factory(
     config_factory: Callable[..., FrigateConfig],
 ) -> Iterator[Callable[..., TestClient]]:
-    """Start an app (lifespan included) per call: client_factory(override, headers=..., clock=...)."""
+    """Start an app (lifespan included) per call: client_factory(override, headers=, clock=, ...)."""
     clients: list[TestClient] = []
 
     def factory(
@@ -102,8 +103,10 @@ def client_factory(
         headers: dict[str, str] | None = None,
         clock: Clock | None = None,
         background: bool = False,
+        ffmpeg: Ffmpeg | None = None,
     ) -> TestClient:
-        app = create_app(config or config_factory(override), clock=clock, background=background)
+        config = config or config_factory(override)
+        app = create_app(config, clock=clock, background=background, ffmpeg=ffmpeg)
         client = TestClient(app, headers=headers or {})
         client.__enter__()
         clients.append(client)
@@ -148,13 +151,14 @@ def start_server(
     config_path.write_text(yaml.safe_dump(config))
     log = workdir / "server.log"
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "frigate_media", "serve", "--config", str(config_path)],
-        cwd=workdir,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
+    with log.open("wb") as output:  # the server writes to its own copy of the descriptor
+        process = subprocess.Popen(
+            [sys.executable, "-m", "frigate_media", "serve", "--config", str(config_path)],
+            cwd=workdir,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
@@ -9,6 +10,22 @@ from fastapi import Depends, Path, Request
 from frigate_media.auth.identity import Identity
 from frigate_media.config import CameraConfig
 from frigate_media.context import AppContext
+from frigate_media.frames.processor import FrameProcessor
+from frigate_media.services.events.manual import ManualEvents
+from frigate_media.services.hls import HlsService
+
+
+@dataclass(frozen=True)
+class RouteServices:
+    """The stateful services routes call directly, built by the composition root (`app.py`).
+
+    They are not on `AppContext` because the context imports no service; routes hand them to
+    the service functions that need them.
+    """
+
+    frames: FrameProcessor
+    hls: HlsService
+    manual_events: ManualEvents
 
 
 def get_context(request: Request) -> AppContext:
@@ -17,6 +34,35 @@ def get_context(request: Request) -> AppContext:
 
 
 ContextDep = Annotated[AppContext, Depends(get_context)]
+
+
+async def get_services(request: Request) -> RouteServices:
+    services: RouteServices = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[RouteServices, Depends(get_services)]
+
+
+async def get_frames(services: ServicesDep) -> FrameProcessor:
+    return services.frames
+
+
+FramesDep = Annotated[FrameProcessor, Depends(get_frames)]
+
+
+async def get_hls(services: ServicesDep) -> HlsService:
+    return services.hls
+
+
+HlsDep = Annotated[HlsService, Depends(get_hls)]
+
+
+async def get_manual_events(services: ServicesDep) -> ManualEvents:
+    return services.manual_events
+
+
+ManualEventsDep = Annotated[ManualEvents, Depends(get_manual_events)]
 
 
 def get_identity(request: Request, context: ContextDep) -> Identity:

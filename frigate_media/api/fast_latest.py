@@ -27,6 +27,7 @@ from frigate_media.auth.identity import Identity
 from frigate_media.context import AppContext
 from frigate_media.errors import MediaError
 from frigate_media.frames.overlays import DrawOptions
+from frigate_media.frames.processor import FrameProcessor
 from frigate_media.services import live
 
 EXTENSIONS = "|".join(extension.value for extension in Extension)
@@ -126,9 +127,12 @@ async def prepared(image: live.LiveImage, store: bool) -> LatestAnswer:
 class LatestFrameFastPath:
     """Answers well-formed latest-frame GETs; passes everything else to the app unchanged."""
 
-    def __init__(self, app: ASGIApp, context: AppContext, prefix: str) -> None:
+    def __init__(
+        self, app: ASGIApp, context: AppContext, frames: FrameProcessor, prefix: str
+    ) -> None:
         self.app = app
         self.context = context
+        self.frames = frames
         self.prefix = prefix
         # The answer per (camera, format, parameters) for the frame it was made from: dashboards
         # ask the same question many times per frame. Only live answers are kept.
@@ -166,9 +170,9 @@ class LatestFrameFastPath:
         self, identity: Identity, camera: str, ext: str, values: dict[str, int]
     ) -> LatestAnswer:
         """The answer, reused while the camera's frame is the one it was made from."""
-        frames = self.context.frames
-        state = frames.state(camera) if frames is not None else None
-        if frames is None or state is None or frames.is_offline(camera):
+        frames = self.frames
+        state = frames.state(camera)
+        if state is None or frames.is_offline(camera):
             return await self._fresh(identity, camera, latest_request(ext, values))
         key: MemoKey = (camera, ext, tuple(sorted(values.items())))
         frame_time = state.frame.time
@@ -186,5 +190,5 @@ class LatestFrameFastPath:
     async def _fresh(
         self, identity: Identity, camera: str, request: live.LatestRequest
     ) -> LatestAnswer:
-        image = await live.latest_frame(self.context, identity, camera, request)
+        image = await live.latest_frame(self.context, self.frames, identity, camera, request)
         return await prepared(image, request.store)

@@ -1,7 +1,8 @@
 """The one async runner for every short ffmpeg job: bounded, timed, killed and reaped on cancel.
 
 Long-lived processes (camera ingest, recorder) use `spawn`, which is not counted against the
-concurrency limit but gets the same stderr draining and kill-on-stop.
+concurrency limit but gets the same stderr draining and kill-on-stop. Services and workers know
+the runner only as `Ffmpeg` (the protocol below), so a test can hand them another one.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import signal
 from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from frigate_media.errors import Busy, Timeout, UpstreamFailed
 
@@ -93,6 +95,37 @@ async def terminate(process: asyncio.subprocess.Process) -> None:
             await asyncio.shield(process.wait())
     finally:
         drain.cancel()
+
+
+class Ffmpeg(Protocol):
+    """What services and workers use of the runner: short jobs, streams and long-lived spawns."""
+
+    async def run(
+        self,
+        args: Sequence[str],
+        *,
+        input_bytes: bytes | None = None,
+        timeout: float | None = None,
+        limited: bool = True,
+    ) -> FfmpegResult: ...
+
+    def stream(
+        self,
+        args: Sequence[str],
+        *,
+        input_bytes: bytes | None = None,
+        idle_timeout: float = 30.0,
+        chunk_size: int = STREAM_CHUNK_BYTES,
+        limited: bool = True,
+    ) -> AsyncIterator[bytes]: ...
+
+    async def spawn(
+        self, args: Sequence[str], *, stdout: bool = True
+    ) -> tuple[asyncio.subprocess.Process, StderrTail]: ...
+
+    def forget(self, process: asyncio.subprocess.Process) -> None: ...
+
+    async def close(self) -> None: ...
 
 
 class FfmpegRunner:

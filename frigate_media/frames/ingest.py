@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from frigate_media.config import CameraConfig, GlobalFfmpegConfig, InputConfig
-from frigate_media.ffmpeg.runner import FfmpegRunner, StderrTail, terminate
+from frigate_media.ffmpeg.runner import Ffmpeg, StderrTail, terminate
 from frigate_media.frames.yuv import frame_size
 
 logger = logging.getLogger(__name__)
@@ -125,7 +125,7 @@ class CameraIngest:
 
     def __init__(
         self,
-        runner: FfmpegRunner,
+        runner: Ffmpeg,
         args: list[str],
         width: int,
         height: int,

@@ -1,5 +1,5 @@
 """The frame processor: ingest for every enabled camera, latest frames, motion, preview frames and
-tracked objects. A background service; the app keeps it as `context.frames`."""
+tracked objects. Built by the composition root; a worker when the app ingests cameras."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import numpy as np
 
 from frigate_media.clock import Clock
 from frigate_media.config import CameraConfig, FrigateConfig
-from frigate_media.ffmpeg.runner import FfmpegRunner
+from frigate_media.ffmpeg.runner import Ffmpeg
 from frigate_media.frames import preview_frames
 from frigate_media.frames.geometry import Box
 from frigate_media.frames.ingest import CameraIngest, ingest_args
@@ -44,15 +44,16 @@ class FrameProcessor:
     def __init__(
         self,
         config: FrigateConfig,
-        runner: FfmpegRunner,
+        runner: Ffmpeg,
         clock: Clock,
         preview_dir: Path,
+        objects: TrackedObjects,
     ) -> None:
         self.config = config
         self.runner = runner
         self.clock = clock
         self.preview_dir = preview_dir
-        self.objects = TrackedObjects()
+        self.objects = objects  # shared with event services (`AppContext.tracked`)
         self.states: dict[str, CameraState] = {}
         for name, camera in config.cameras.items():
             width = even(camera.detect.width or DEFAULT_WIDTH)

@@ -12,6 +12,7 @@ import numpy as np
 from frigate_media.context import AppContext
 from frigate_media.errors import BadRequest, NotFound, UpstreamFailed
 from frigate_media.frames import encode
+from frigate_media.frames.processor import FrameProcessor
 from frigate_media.frames.state import Frame
 from frigate_media.frames.yuv import to_bgr
 from frigate_media.storage.models import Regions
@@ -80,15 +81,14 @@ def draw_grid(
 
 
 async def grid_snapshot(
-    context: AppContext, camera_name: str, color: str, font_scale: float
+    context: AppContext, processor: FrameProcessor, camera_name: str, color: str, font_scale: float
 ) -> bytes:
     """grid.jpg: 404 when there is no grid (Frigate: 500), 502 when the camera is offline."""
     if not math.isfinite(font_scale) or not 0 < font_scale <= MAX_FONT_SCALE:
         raise BadRequest(f"Invalid font_scale: {font_scale} (use a number above 0, up to 10)")
     context.camera(camera_name)
-    processor = context.frames
-    frame = processor.current_frame(camera_name) if processor is not None else None
-    if processor is None or frame is None or processor.is_offline(camera_name):
+    frame = processor.current_frame(camera_name)
+    if frame is None or processor.is_offline(camera_name):
         raise UpstreamFailed("Unable to get valid frame")
     grid = await context.run_db(_load_grid, camera_name)
     if not isinstance(grid, list) or not grid:

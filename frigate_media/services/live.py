@@ -14,7 +14,7 @@ import numpy as np
 
 from frigate_media.auth.identity import Identity
 from frigate_media.context import AppContext
-from frigate_media.errors import BadRequest, NotFound, UpstreamFailed
+from frigate_media.errors import BadRequest, NotFound
 from frigate_media.frames import encode, preview_frames
 from frigate_media.frames.birdseye import compose
 from frigate_media.frames.overlays import DrawOptions, render
@@ -70,12 +70,6 @@ def check_quality(quality: int) -> None:
 def check_fps(fps: int) -> None:
     if not 0 < fps <= MAX_FPS:
         raise BadRequest(f"Invalid fps requested: {fps} (use 1 to {MAX_FPS})")
-
-
-def frames_of(context: AppContext) -> FrameProcessor:
-    if context.frames is None:
-        raise UpstreamFailed("Live frames are not available")
-    return context.frames
 
 
 def output_size(width: int, height: int, asked: int | None, cap: int) -> tuple[int, int]:
@@ -152,12 +146,15 @@ def _load_preview(directory: Path, camera: str, before: float | None) -> tuple[s
 
 
 async def latest_frame(
-    context: AppContext, identity: Identity, camera_name: str, request: LatestRequest
+    context: AppContext,
+    processor: FrameProcessor,
+    identity: Identity,
+    camera_name: str,
+    request: LatestRequest,
 ) -> LiveImage:
     """The newest frame of a camera as an image; never an error for a known camera."""
     check_height(request.height)
     check_quality(request.quality)
-    processor = frames_of(context)
     camera = context.config.cameras.get(camera_name)
     if camera is None:
         birdseye = context.config.birdseye
@@ -227,12 +224,16 @@ def mjpeg_part(jpeg: bytes) -> bytes:
 
 
 async def mjpeg_stream(
-    context: AppContext, camera_name: str, fps: int, height: int, options: DrawOptions
+    context: AppContext,
+    processor: FrameProcessor,
+    camera_name: str,
+    fps: int,
+    height: int,
+    options: DrawOptions,
 ) -> AsyncIterator[bytes]:
     """Validate, then return an async generator of MJPEG parts woken by each new frame."""
     check_fps(fps)
     check_height(height)
-    processor = frames_of(context)
     context.camera(camera_name)
     state = processor.state(camera_name)
     if state is None:

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from frigate_media import __version__
 from frigate_media.errors import NotFound
+from tests.support.app import app_of
 
 
 def test_version_is_plain_text(client: TestClient) -> None:
@@ -36,7 +37,7 @@ def test_media_errors_and_validation_errors_share_one_shape(client: TestClient) 
     def typed(height: int = Query(1)) -> dict[str, int]:
         return {"height": height}
 
-    client.app.include_router(router)  # type: ignore[attr-defined]
+    app_of(client).include_router(router)
     assert client.get("/api/raise").json() == {"success": False, "message": "Camera not found"}
     response = client.get("/api/typed?height=tall")
     assert response.status_code == 422

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from frigate_media.clock import FixedClock
 from tests.api.conftest import FRONT_ONLY, PROXY_ROLES, EventMedia
+from tests.support.app import context_of
 from tests.support.db import insert
 from tests.support.previews import T0 as PREVIEW_T0
 from tests.support.previews import add_preview, gif_info
@@ -133,7 +134,7 @@ def test_event_preview_gif_is_the_first_twenty_seconds(
     clip_factory: Callable[..., Path],
 ) -> None:
     client = client_factory(PROXY_ROLES, clock=FixedClock(PREVIEW_T0 + 3 * 3600))
-    context = client.app.state.context  # type: ignore[attr-defined]
+    context = context_of(client)
     source = clip_factory(seconds=60, fps=2, width=320, height=180, gop_seconds=20)
     add_preview(frigate_db, context.paths.previews, "front", PREVIEW_T0, PREVIEW_T0 + 60, source)
     event_id = event_media.event("front", start=PREVIEW_T0 + 5, end=PREVIEW_T0 + 50)

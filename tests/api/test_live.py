@@ -16,6 +16,7 @@ from PIL import Image
 
 from frigate_media.frames.processor import FrameProcessor
 from tests.frames.conftest import HEIGHT, WIDTH, lavfi_camera, wait_live
+from tests.support.app import context_of
 from tests.support.db import insert
 from tests.support.media import make_image
 
@@ -27,7 +28,7 @@ def decode(body: bytes) -> np.ndarray:
 
 
 def processor_of(client: TestClient) -> FrameProcessor:
-    return client.app.state.context.frames  # type: ignore[attr-defined,no-any-return]
+    return context_of(client).worker(FrameProcessor)
 
 
 @pytest.fixture

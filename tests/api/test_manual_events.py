@@ -13,7 +13,9 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from frigate_media.frames.processor import FrameProcessor
 from tests.api.conftest import FRONT_ONLY, PROXY_ROLES, EventMedia
+from tests.support.app import context_of
 
 LIVE_W, LIVE_H = 320, 240
 
@@ -60,7 +62,7 @@ def live_client(client_factory: Callable[..., TestClient], frigate_db: Path) -> 
         "snapshots": {"enabled": True, "bounding_box": True},
     }
     client = client_factory({**PROXY_ROLES, "cameras": {"front": camera}}, background=True)
-    frames = client.app.state.context.frames  # type: ignore[attr-defined]
+    frames = context_of(client).worker(FrameProcessor)
     wait_until(lambda: frames.current_frame("front") is not None)
     return client
 

@@ -104,11 +104,6 @@ def recorded(tmp_path: Path, frigate_db: Path, clip_factory: Callable[..., Path]
     return tmp_path
 
 
-@pytest.fixture(autouse=True)
-def fresh_tokens() -> None:
-    plus._tokens.clear()
-
-
 def make_client(client_factory: Callable[..., TestClient], host: str) -> TestClient:
     return client_factory({**PROXY, "plus": {"host": host}}, clock=FixedClock(NOW))
 

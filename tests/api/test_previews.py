@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 from collections.abc import Callable
 from pathlib import Path
@@ -13,9 +12,11 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from frigate_media.clock import FixedClock
-from frigate_media.context import AppContext
+from frigate_media.ffmpeg.runner import FfmpegRunner
 from frigate_media.services.previews.frames import frame_name
+from tests.support.app import context_of
 from tests.support.db import insert
+from tests.support.media import ffmpeg_binary
 from tests.support.previews import T0, add_preview, gif_info, mp4_info, write_frames
 
 PAST = T0 + 3 * 3600
@@ -40,11 +41,6 @@ def make_client(
         return client_factory({**PROXY, **override}, clock=FixedClock(now), headers=headers)
 
     return factory
-
-
-def context_of(client: TestClient) -> AppContext:
-    context: AppContext = client.app.state.context  # type: ignore[attr-defined]
-    return context
 
 
 def add_review(db: Path, camera: str, start: float, end: float | None) -> str:
@@ -380,12 +376,12 @@ def test_preview_frames_with_the_folder_missing_is_404_json(
 
 
 def test_a_full_job_limit_is_503_json_with_retry_after(
-    make_client: Callable[..., TestClient], frigate_db: Path, preview_clip: Path
+    client_factory: Callable[..., TestClient], frigate_db: Path, preview_clip: Path
 ) -> None:
-    client = make_client(limits={"ffmpeg_jobs": 1, "ffmpeg_queue_wait": 0})
-    context = context_of(client)
-    add_preview(frigate_db, context.paths.previews, "front", T0, T0 + 60, preview_clip)
-    context.ffmpeg._slots = asyncio.Semaphore(0)  # every job slot taken
+    # The real runner with every job slot taken (it has none) and no wait for one.
+    full = FfmpegRunner(ffmpeg_binary(), max_jobs=0, queue_wait=0)
+    client = client_factory(PROXY, clock=FixedClock(PAST), ffmpeg=full)
+    add_preview(frigate_db, context_of(client).paths.previews, "front", T0, T0 + 60, preview_clip)
     response = client.get(f"/api/front/start/{T0}/end/{T0 + 10}/preview.gif")
     assert_json_error(response, 503)
     assert int(response.headers["retry-after"]) > 0

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from frigate_media.clock import FixedClock
+from tests.support.app import context_of
 from tests.support.recordings import FRONT_ONLY, NOW, PROXY, T0, record_segments
 
 FRAME = 0.2  # the test clips run at 5 fps
@@ -183,7 +184,7 @@ def test_clip_etag_is_deterministic_and_the_build_is_shared(client: TestClient) 
     first = client.get(url, headers={"range": "bytes=0-9"}).headers["etag"]
     second = client.get(url, headers={"range": "bytes=0-9"}).headers["etag"]
     assert first == second
-    work = client.app.state.context.paths.work / "clips"  # type: ignore[attr-defined]
+    work = context_of(client).paths.work / "clips"
     assert [p.name for p in work.iterdir()] == [first.strip('"') + ".mp4"]
 
 
@@ -233,7 +234,7 @@ def test_clip_of_unreadable_recordings_is_502_not_a_short_200(
         f"/api/back/start/{T0}/end/{T0 + 20}/clip.mp4", headers={"range": "bytes=0-"}
     )
     assert ranged.status_code == 502
-    work = client.app.state.context.paths.work / "clips"  # type: ignore[attr-defined]
+    work = context_of(client).paths.work / "clips"
     assert list(work.iterdir()) == []
 
 

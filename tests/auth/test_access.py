@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from frigate_media.api.deps import CameraDep, get_identity
 from frigate_media.auth.passwords import hash_password, verify_password
 from frigate_media.auth.tokens import encode_token
+from tests.support.app import app_of
 from tests.support.db import insert
 
 SECRET = "test-secret-" + "x" * 60
@@ -34,7 +35,7 @@ def with_camera_route(client: TestClient) -> TestClient:
     def probe(camera: CameraDep) -> dict[str, str]:
         return {"camera": camera.name}
 
-    client.app.include_router(router, dependencies=[Depends(get_identity)])  # type: ignore[attr-defined]
+    app_of(client).include_router(router, dependencies=[Depends(get_identity)])
     return client
 
 

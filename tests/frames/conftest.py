@@ -12,7 +12,9 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from frigate_media.frames.processor import FrameProcessor
 from tests.conftest import free_port
+from tests.support.app import context_of
 from tests.support.media import ffmpeg_binary
 
 WIDTH, HEIGHT, FPS = 320, 240, 5
@@ -59,7 +61,7 @@ def is_live(response: httpx.Response) -> bool:
 
 def wait_live(client: TestClient, camera: str = "cam", timeout: float = 30.0) -> None:
     """Until the camera serves live frames (not the error image, not a preview frame)."""
-    processor = client.app.state.context.frames  # type: ignore[attr-defined]
+    processor = context_of(client).worker(FrameProcessor)
     wait_until(lambda: not processor.is_offline(camera), timeout)
 
 

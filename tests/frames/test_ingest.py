@@ -21,10 +21,7 @@ from tests.frames.conftest import (
     wait_live,
     wait_until,
 )
-
-
-def frames_of(client: TestClient):  # type: ignore[no-untyped-def]
-    return client.app.state.context.frames  # type: ignore[attr-defined]
+from tests.support.app import context_of, frames_of
 
 
 def test_lavfi_camera_frames_reach_latest_at_detect_size(live_client: TestClient) -> None:
@@ -69,7 +66,7 @@ def test_unplugged_source_goes_offline_with_the_preview_frame_then_comes_back(
     camera = camera_config(tcp_source.url, "-f mpegts", retry_interval=retry)
     client = client_factory({"cameras": {"cam": camera}}, background=True)
     wait_live(client, timeout=40)
-    preview_dir = client.app.state.context.paths.preview_frames  # type: ignore[attr-defined]
+    preview_dir = context_of(client).paths.preview_frames
     wait_until(lambda: any(p.name.startswith("preview_cam-") for p in preview_dir.iterdir()))
 
     tcp_source.stop()

@@ -7,10 +7,12 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import httpx
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
 from frigate_media.api.streaming import ClosingStreamingResponse
+from tests.support.app import app_of
 
 
 def test_head_on_a_get_route_answers_its_headers_without_a_body(client: TestClient) -> None:
@@ -49,8 +51,17 @@ def test_head_on_an_endless_stream_stops_the_stream_after_the_headers(
             frames(), media_type="multipart/x-mixed-replace;boundary=frame"
         )
 
-    client.app.include_router(router)  # type: ignore[attr-defined]
-    head = client.head("/probe/endless", timeout=10)
+    app_of(client).include_router(router)
+    # The TestClient has no timeout: wait for the HEAD on a thread, so a stream that never stops
+    # fails the test instead of hanging it.
+    replies: list[httpx.Response] = []
+    asking = threading.Thread(
+        target=lambda: replies.append(client.head("/probe/endless")), daemon=True
+    )
+    asking.start()
+    asking.join(10)
+    assert replies, "HEAD on an endless stream did not return"
+    head = replies[0]
     assert head.status_code == 200
     assert head.headers["content-type"].startswith("multipart/x-mixed-replace")
     assert head.content == b""

@@ -20,6 +20,7 @@ from frigate_media.services.previews import encodes
 from frigate_media.services.previews.frames import frame_name
 from frigate_media.workers import preview_writer
 from frigate_media.workers.preview_writer import PreviewWriter
+from tests.support.app import context_of
 from tests.support.previews import T0, decoded_frames, gif_info, mp4_info, write_frames
 
 
@@ -133,7 +134,7 @@ def test_the_running_writer_rolls_over_at_the_hour_and_flushes_at_stop(
     monkeypatch.setattr(preview_writer, "POLL_SECONDS", 0.05)
     clock = FixedClock(T0 + 10)
     client = client_factory(clock=clock, background=True)
-    context: AppContext = client.app.state.context  # type: ignore[attr-defined]
+    context = context_of(client)
     write_frames(context.paths.preview_frames, "front", [T0 + 11, T0 + 20, T0 + 3000])
     clock.advance(3600)
 

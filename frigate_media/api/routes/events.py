@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from frigate_media.api import frigate_headers, http_cache, media_types
-from frigate_media.api.deps import CameraNameDep, ContextDep, IdentityDep
+from frigate_media.api.deps import CameraNameDep, ContextDep, IdentityDep, ManualEventsDep
 from frigate_media.api.media_types import Extension
 from frigate_media.errors import BadRequest
 from frigate_media.services.events import manual
@@ -151,7 +151,7 @@ class EventsEndBody(BaseModel):
 async def create_event(
     camera_name: CameraNameDep,
     label: str,
-    context: ContextDep,
+    manual_events: ManualEventsDep,
     identity: IdentityDep,
     body: EventsCreateBody | None = None,
 ) -> JSONResponse:
@@ -165,7 +165,7 @@ async def create_event(
         draw=body.draw or {},
         pre_capture=body.pre_capture,
     )
-    event_id = await manual.create(context, identity, camera_name, label, request)
+    event_id = await manual_events.create(identity, camera_name, label, request)
     return JSONResponse(
         {"success": True, "message": "Successfully created event.", "event_id": event_id}
     )
@@ -174,11 +174,11 @@ async def create_event(
 @router.put("/events/{event_id}/end")
 async def end_event(
     event_id: str,
-    context: ContextDep,
+    manual_events: ManualEventsDep,
     identity: IdentityDep,
     body: EventsEndBody | None = None,
 ) -> JSONResponse:
     """End a manual event: its snapshot files are written, then its row is closed."""
     end_time = body.end_time if body is not None else None
-    await manual.end(context, identity, event_id, end_time)
+    await manual_events.end(identity, event_id, end_time)
     return JSONResponse({"success": True, "message": "Event successfully ended."})

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from starlette.convertors import Convertor, register_url_convertor
 
 from frigate_media.api import http_cache, media_types
-from frigate_media.api.deps import CameraDep, ContextDep, IdentityDep
+from frigate_media.api.deps import CameraDep, ContextDep, HlsDep, IdentityDep
 from frigate_media.services.hls import FILE_NAME_REGEX, HlsService, parse_file_name
 from frigate_media.services.recordings import vod_forms
 from frigate_media.services.recordings.vod_forms import VodRange
@@ -34,15 +34,6 @@ router = APIRouter(tags=["hls"])
 
 # Cached segments are read in large chunks: one or two thread hops per segment, not 20.
 SEGMENT_CHUNK_BYTES = 1024 * 1024
-
-
-async def get_hls(context: ContextDep) -> HlsService:
-    if context.hls is None:
-        context.hls = HlsService(context)
-    return context.hls
-
-
-HlsDep = Annotated[HlsService, Depends(get_hls)]
 
 
 async def _respond(hls: HlsService, vod: VodRange, file_name: str, request: Request) -> Response:

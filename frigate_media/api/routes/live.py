@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse, Response
 
 from frigate_media.api import http_cache, media_types
-from frigate_media.api.deps import CameraNameDep, ContextDep, IdentityDep
+from frigate_media.api.deps import CameraNameDep, ContextDep, FramesDep, IdentityDep
 from frigate_media.api.fast_latest import latest_request, latest_response
 from frigate_media.api.media_types import Extension
 from frigate_media.api.streaming import ClosingStreamingResponse
@@ -16,7 +16,7 @@ from frigate_media.frames.overlays import DrawOptions
 from frigate_media.services import grid, live, ptz
 
 router = APIRouter(tags=["live"])
-# `/{camera_name}` matches any single segment: this router must be mounted after all others.
+# `/{camera_name}` matches any single segment: a catch-all in the route table (api/route_table).
 mjpeg_router = APIRouter(tags=["live"])
 
 Flag = Annotated[int | None, Query()]
@@ -32,6 +32,7 @@ async def camera_ptz_info(context: ContextDep, camera_name: CameraNameDep) -> JS
 @router.get("/{camera_name}/latest.{extension}")
 async def latest_frame(
     context: ContextDep,
+    frames: FramesDep,
     identity: IdentityDep,
     camera_name: CameraNameDep,
     extension: Extension,
@@ -68,25 +69,27 @@ async def latest_frame(
     }
     values = {name: value for name, value in given.items() if value is not None}
     request = latest_request(extension.value, values)
-    image = await live.latest_frame(context, identity, camera_name, request)
+    image = await live.latest_frame(context, frames, identity, camera_name, request)
     return await latest_response(image, request.store, if_none_match)
 
 
 @router.get("/{camera_name}/grid.jpg")
 async def grid_snapshot(
     context: ContextDep,
+    frames: FramesDep,
     camera_name: CameraNameDep,
     color: str = "green",
     font_scale: float = 0.5,
 ) -> Response:
     """The live frame with the camera's region grid drawn over it."""
-    body = await grid.grid_snapshot(context, camera_name, color, font_scale)
+    body = await grid.grid_snapshot(context, frames, camera_name, color, font_scale)
     return http_cache.respond(body, media_types.of_format("jpg"), http_cache.LIVE_FRAME)
 
 
 @mjpeg_router.get("/{camera_name}")
 async def mjpeg_feed(
     context: ContextDep,
+    frames: FramesDep,
     camera_name: CameraNameDep,
     fps: int = 3,
     height: int = 360,
@@ -106,5 +109,5 @@ async def mjpeg_feed(
         motion_boxes=bool(motion),
         regions=bool(regions),
     )
-    parts = await live.mjpeg_stream(context, camera_name, fps, height, options)
+    parts = await live.mjpeg_stream(context, frames, camera_name, fps, height, options)
     return ClosingStreamingResponse(parts, media_type="multipart/x-mixed-replace;boundary=frame")

@@ -20,6 +20,8 @@ from frigate_media.auth.identity import Identity
 from frigate_media.config import CameraConfig
 from frigate_media.context import AppContext
 from frigate_media.errors import BadRequest, Forbidden, NotFound
+from frigate_media.frames.processor import FrameProcessor
+from frigate_media.frames.yuv import to_bgr
 from frigate_media.services import imaging
 from frigate_media.services.events import files
 from frigate_media.services.events.records import EventRecord, checked_id, checked_label, find_event
@@ -47,35 +49,6 @@ class ManualEventRequest:
     include_recording: bool = True
     draw: dict[str, Any] = field(default_factory=dict)
     pre_capture: int | None = None
-
-
-@dataclass
-class ManualEvents:
-    """Timers of the events that end by themselves."""
-
-    timers: dict[str, asyncio.Task[None]] = field(default_factory=dict)
-
-    def schedule(self, context: AppContext, event_id: str, seconds: float) -> None:
-        async def end_later() -> None:
-            await asyncio.sleep(seconds)
-            self.timers.pop(event_id, None)
-            try:
-                await finish(context, event_id, None)
-            except Exception:
-                logger.exception("ending manual event %s failed", event_id)
-
-        self.timers[event_id] = asyncio.get_running_loop().create_task(end_later())
-
-    def cancel(self, event_id: str) -> None:
-        task = self.timers.pop(event_id, None)
-        if task is not None and task is not asyncio.current_task():
-            task.cancel()
-
-
-def manual_events(context: AppContext) -> ManualEvents:
-    if context.manual_events is None:
-        context.manual_events = ManualEvents()
-    return context.manual_events
 
 
 def _require_admin(identity: Identity) -> None:
@@ -115,15 +88,11 @@ def _first_box(camera: CameraConfig, draw: dict[str, Any]) -> tuple[int, int, in
     return (int(x * width), int(y * height), int((x + w) * width), int((y + h) * height))
 
 
-def _live_frame(context: AppContext, camera: CameraConfig) -> tuple[imaging.Image, float] | None:
+def _live_frame(frames: FrameProcessor, camera: CameraConfig) -> tuple[imaging.Image, float] | None:
     """The camera's newest frame as BGR and its time, or None before the first frame."""
-    if context.frames is None:
-        return None
-    frame = context.frames.current_frame(camera.name)
+    frame = frames.current_frame(camera.name)
     if frame is None:
         return None
-    from frigate_media.frames.yuv import to_bgr
-
     return np.ascontiguousarray(to_bgr(frame.data)), frame.time
 
 
@@ -146,69 +115,9 @@ def write_clean_and_thumbnail(
     return True
 
 
-async def create(
-    context: AppContext,
-    identity: Identity,
-    camera_name: str,
-    label: str,
-    body: ManualEventRequest,
-) -> str:
-    """Insert a manual event whose snapshot is the camera's current frame; its id."""
-    _require_admin(identity)
-    camera = context.config.cameras.get(camera_name)
-    if camera is None:
-        raise NotFound(f"{camera_name[:64]} is not a valid camera.")
-    label = checked_label(label)
-    _check_request(body)
-    now = context.clock.now()
-    event_id = _new_id(now)
-    live = _live_frame(context, camera)
-    image, frame_time = live if live is not None else (_black(camera), now)
-    if context.frames is not None:
-        context.frames.track_current_frame(
-            camera.name,
-            event_id,
-            label,
-            sub_label=body.sub_label,
-            score=body.score if body.score <= 1 else body.score / 100,
-            box=_first_box(camera, body.draw),
-        )
-    written = await asyncio.to_thread(
-        write_clean_and_thumbnail, context, camera.name, event_id, image
-    )
-    pre_capture = camera.record.event_pre_capture if body.pre_capture is None else body.pre_capture
-    data: dict[str, Any] = {
-        "type": "api",
-        "score": body.score,
-        "top_score": body.score,
-        "snapshot_clean": True,
-        "snapshot_frame_time": frame_time,
-        "draw": body.draw,
-    }
-    row: dict[Any, Any] = {
-        Event.id: event_id,
-        Event.label: label,
-        Event.sub_label: body.sub_label,
-        Event.camera: camera.name,
-        Event.start_time: now - pre_capture,
-        Event.end_time: None,
-        Event.thumbnail: None,
-        # Whether recordings exist is known at the end; until then the request decides.
-        Event.has_clip: body.include_recording,
-        Event.has_snapshot: written,
-        Event.zones: [],
-        Event.retain_indefinitely: False,
-        Event.data: data,
-    }
-    await context.run_db(lambda: Event.insert(row).execute())
-    if body.duration is not None:
-        manual_events(context).schedule(context, event_id, body.duration)
-    return event_id
-
-
 def _snapshot_image(context: AppContext, event: EventRecord) -> imaging.Image | None:
     """The event's clean frame: the tracked object's, else the clean copy on disk. Blocking."""
-    tracked = context.frames.objects.get(event.camera, event.id) if context.frames else None
+    tracked = context.tracked.get(event.camera, event.id)
     if tracked is not None:
         clean = tracked.get_clean_webp()
         if clean is not None:
@@ -263,40 +172,122 @@ def _finish_row(event: EventRecord, end_time: float, has_snapshot: bool) -> None
     ).where(Event.id == event.id).execute()
 
 
-async def finish(context: AppContext, event_id: str, end_time: float | None) -> EventRecord:
-    """End the event at `end_time` (now if None): files first, then the row."""
-    event = await context.run_db(find_event, event_id)
-    if event is None:
-        raise NotFound(f"Event {event_id} not found.")
-    manual_events(context).cancel(event_id)
-    ending = context.clock.now() if end_time is None else end_time
-    if event.ended:
-        # Already over (e.g. by its duration): only move the end, as Frigate does.
-        await context.run_db(
-            lambda: Event.update({Event.end_time: ending}).where(Event.id == event_id).execute()
+class ManualEvents:
+    """Events made through the API: create, end, and end by themselves after their duration."""
+
+    def __init__(self, context: AppContext, frames: FrameProcessor) -> None:
+        self.context = context
+        self.frames = frames  # the live frame is the snapshot; the object is tracked there
+        self.timers: dict[str, asyncio.Task[None]] = {}
+
+    def _schedule(self, event_id: str, seconds: float) -> None:
+        async def end_later() -> None:
+            await asyncio.sleep(seconds)
+            self.timers.pop(event_id, None)
+            try:
+                await self.finish(event_id, None)
+            except Exception:
+                logger.exception("ending manual event %s failed", event_id)
+
+        self.timers[event_id] = asyncio.get_running_loop().create_task(end_later())
+
+    def _cancel(self, event_id: str) -> None:
+        task = self.timers.pop(event_id, None)
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+
+    async def create(
+        self,
+        identity: Identity,
+        camera_name: str,
+        label: str,
+        body: ManualEventRequest,
+    ) -> str:
+        """Insert a manual event whose snapshot is the camera's current frame; its id."""
+        context = self.context
+        _require_admin(identity)
+        camera = context.config.cameras.get(camera_name)
+        if camera is None:
+            raise NotFound(f"{camera_name[:64]} is not a valid camera.")
+        label = checked_label(label)
+        _check_request(body)
+        now = context.clock.now()
+        event_id = _new_id(now)
+        live = _live_frame(self.frames, camera)
+        image, frame_time = live if live is not None else (_black(camera), now)
+        self.frames.track_current_frame(
+            camera.name,
+            event_id,
+            label,
+            sub_label=body.sub_label,
+            score=body.score if body.score <= 1 else body.score / 100,
+            box=_first_box(camera, body.draw),
         )
-        return replace(event, end_time=ending)
-    wrote = await asyncio.to_thread(write_end_files, context, event)
-    await context.run_db(_finish_row, event, ending, wrote or event.has_snapshot)
-    if context.frames is not None:
-        context.frames.objects.remove(event.camera, event.id)
-    return replace(event, end_time=ending)
+        written = await asyncio.to_thread(
+            write_clean_and_thumbnail, context, camera.name, event_id, image
+        )
+        pre_capture = (
+            camera.record.event_pre_capture if body.pre_capture is None else body.pre_capture
+        )
+        data: dict[str, Any] = {
+            "type": "api",
+            "score": body.score,
+            "top_score": body.score,
+            "snapshot_clean": True,
+            "snapshot_frame_time": frame_time,
+            "draw": body.draw,
+        }
+        row: dict[Any, Any] = {
+            Event.id: event_id,
+            Event.label: label,
+            Event.sub_label: body.sub_label,
+            Event.camera: camera.name,
+            Event.start_time: now - pre_capture,
+            Event.end_time: None,
+            Event.thumbnail: None,
+            # Whether recordings exist is known at the end; until then the request decides.
+            Event.has_clip: body.include_recording,
+            Event.has_snapshot: written,
+            Event.zones: [],
+            Event.retain_indefinitely: False,
+            Event.data: data,
+        }
+        await context.run_db(lambda: Event.insert(row).execute())
+        if body.duration is not None:
+            self._schedule(event_id, body.duration)
+        return event_id
 
-
-async def end(
-    context: AppContext, identity: Identity, event_id: str, end_time: float | None
-) -> None:
-    """PUT /events/{id}/end: check, then finish the event."""
-    _require_admin(identity)
-    event = await context.run_db(find_event, checked_id(event_id))
-    if event is None:
-        raise NotFound(f"Event {event_id} not found.")
-    identity.require_camera(event.camera)
-    if end_time is not None:
-        if not math.isfinite(end_time):
-            raise BadRequest("end_time must be a finite number")
-        if end_time < event.start_time:
-            raise BadRequest(
-                f"end_time ({end_time}) cannot be before start_time ({event.start_time})."
+    async def finish(self, event_id: str, end_time: float | None) -> EventRecord:
+        """End the event at `end_time` (now if None): files first, then the row."""
+        context = self.context
+        event = await context.run_db(find_event, event_id)
+        if event is None:
+            raise NotFound(f"Event {event_id} not found.")
+        self._cancel(event_id)
+        ending = context.clock.now() if end_time is None else end_time
+        if event.ended:
+            # Already over (e.g. by its duration): only move the end, as Frigate does.
+            await context.run_db(
+                lambda: Event.update({Event.end_time: ending}).where(Event.id == event_id).execute()
             )
-    await finish(context, event_id, end_time)
+            return replace(event, end_time=ending)
+        wrote = await asyncio.to_thread(write_end_files, context, event)
+        await context.run_db(_finish_row, event, ending, wrote or event.has_snapshot)
+        context.tracked.remove(event.camera, event.id)
+        return replace(event, end_time=ending)
+
+    async def end(self, identity: Identity, event_id: str, end_time: float | None) -> None:
+        """PUT /events/{id}/end: check, then finish the event."""
+        _require_admin(identity)
+        event = await self.context.run_db(find_event, checked_id(event_id))
+        if event is None:
+            raise NotFound(f"Event {event_id} not found.")
+        identity.require_camera(event.camera)
+        if end_time is not None:
+            if not math.isfinite(end_time):
+                raise BadRequest("end_time must be a finite number")
+            if end_time < event.start_time:
+                raise BadRequest(
+                    f"end_time ({end_time}) cannot be before start_time ({event.start_time})."
+                )
+        await self.finish(event_id, end_time)

@@ -15,7 +15,6 @@ from frigate_media.services import imaging
 from frigate_media.services.events import files
 from frigate_media.services.events.records import EventRecord, checked_id, find_event, load_event
 from frigate_media.services.events.snapshot_render import SnapshotSettings, render, resolve_settings
-from frigate_media.services.events.tracked import find_tracked
 from frigate_media.storage.atomic import write_atomic
 from frigate_media.storage.paths import MediaPaths
 
@@ -121,7 +120,7 @@ async def event_snapshot(
             raise NotFound("Snapshot not available")
         return await _from_disk(context, event, query, ended=True)
 
-    tracked = find_tracked(context, event_id)
+    tracked = context.tracked.find(event_id)
     if tracked is not None:
         identity.require_camera(tracked.camera)
         snapshots, _, _ = _camera_parts(context, tracked.camera, "")
@@ -201,7 +200,7 @@ async def clean_snapshot(context: AppContext, identity: Identity, event_id: str)
     if camera is None or not camera.snapshots.enabled or not event.has_snapshot:
         raise NotFound("Snapshots must be enabled in the config")
     if not event.ended:
-        tracked = find_tracked(context, event.id)
+        tracked = context.tracked.find(event.id)
         if tracked is not None:
             live = await asyncio.to_thread(tracked.get_clean_webp)
             if live is not None:

@@ -13,7 +13,6 @@ from frigate_media.services import imaging
 from frigate_media.services.events import files
 from frigate_media.services.events.records import EventRecord, checked_id, find_event
 from frigate_media.services.events.snapshots import EventImage
-from frigate_media.services.events.tracked import find_tracked
 from frigate_media.storage.paths import MediaPaths
 
 PLACEHOLDER_SIZE = 175
@@ -49,7 +48,7 @@ async def event_thumbnail(
         identity.require_camera(event.camera)
         data = await asyncio.to_thread(stored_thumbnail, context.paths, event)
     if data is None:
-        tracked = find_tracked(context, event_id)
+        tracked = context.tracked.find(event_id)
         if tracked is not None:
             identity.require_camera(tracked.camera)
             data = await asyncio.to_thread(tracked.get_thumbnail, ext)

@@ -114,14 +114,6 @@ class PreviewJobs:
         return result
 
 
-def jobs(context: AppContext) -> PreviewJobs:
-    """The preview state of this app, created on first use."""
-    if context.previews is None:
-        context.previews = PreviewJobs()
-    state: PreviewJobs = context.previews
-    return state
-
-
 # ---------------------------------------------------------------- source selection
 
 
@@ -298,7 +290,7 @@ async def gif(
     """
     time_range(start, end, context.config.limits.gif_max_seconds)
     key = ("gif", camera, start, end)
-    content, live = await jobs(context).shared(
+    content, live = await context.previews.shared(
         key, lambda: _encode_gif(context, camera, start, end)
     )
     return GifPreview(content, live)
@@ -364,7 +356,9 @@ async def mp4(
     if await asyncio.to_thread(_reusable, target, end):
         return Mp4Preview(target, name, live=False)
     key = ("mp4", camera, start, end)
-    live = await jobs(context).shared(key, lambda: _encode_mp4(context, camera, start, end, target))
+    live = await context.previews.shared(
+        key, lambda: _encode_mp4(context, camera, start, end, target)
+    )
     return Mp4Preview(target, name, live)
 
 
@@ -387,7 +381,7 @@ def _sweep(directories: Sequence[Path], older_than: float) -> int:
 
 async def sweep_mp4_cache(context: AppContext, *, force: bool = False) -> int:
     """Delete cached preview MP4s older than an hour (at most once a minute unless forced)."""
-    state = jobs(context)
+    state = context.previews
     now = context.clock.now()
     if not force and now - state.last_cleanup < CLEANUP_EVERY_SECONDS:
         return 0

@@ -197,17 +197,6 @@ def _touch(path: Path) -> bool:
     return True
 
 
-_caches: dict[Path, ClipCache] = {}
-
-
-def clip_cache(context: AppContext) -> ClipCache:
-    directory = context.paths.work / CACHE_DIR_NAME
-    cache = _caches.get(directory)
-    if cache is None:
-        cache = _caches[directory] = ClipCache(directory)
-    return cache
-
-
 async def clip_body(
     context: AppContext,
     camera: str,
@@ -226,7 +215,7 @@ async def clip_body(
     key = await asyncio.to_thread(_fingerprint, plan)
     name = download_name(camera, plan.start)
     if ranged:
-        path = await clip_cache(context).get(context, key, script)
+        path = await context.clips.get(context, key, script)
         stat = await asyncio.to_thread(os.stat, path)
         return ClipBody(key, name, file=path, stat=stat)
     chunks = context.ffmpeg.stream(concat_args("pipe:1", fragmented=True), input_bytes=script)

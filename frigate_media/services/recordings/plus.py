@@ -24,7 +24,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from frigate_media.context import AppContext
+from frigate_media.context import AccessTokens, AppContext
 from frigate_media.errors import BadRequest, NotFound, UpstreamFailed
 from frigate_media.services.recordings import frame_at
 
@@ -47,10 +47,6 @@ class PlusError(Exception):
 class _Token:
     value: str
     expires: float
-
-
-_tokens: dict[tuple[str, str], _Token] = {}
-_tokens_lock = threading.Lock()
 
 
 def api_key() -> str | None:
@@ -104,20 +100,29 @@ def _json(data: bytes) -> Any:
         raise PlusError("Frigate+ answered with something that is not JSON") from None
 
 
-def _token(host: str, key: str) -> str:
-    with _tokens_lock:
-        cached = _tokens.get((host, key))
-    if cached is not None and cached.expires - time.time() > TOKEN_REFRESH_MARGIN_SECONDS:
-        return cached.value
-    user, _, password = key.partition(":")
-    basic = base64.b64encode(f"{user}:{password}".encode()).decode()
-    answer = _json(_request(f"{host}/v1/auth/token", headers={"authorization": f"Basic {basic}"}))
-    if not isinstance(answer, dict) or not answer.get("accessToken"):
-        raise PlusError("Unable to refresh API token")
-    token = _Token(str(answer["accessToken"]), float(answer.get("expires") or 0))
-    with _tokens_lock:
-        _tokens[(host, key)] = token
-    return token.value
+class PlusTokens:
+    """Per-app state (`AppContext.plus_tokens`): Frigate+ access tokens, reused till near expiry."""
+
+    def __init__(self) -> None:
+        self._tokens: dict[tuple[str, str], _Token] = {}
+        self._lock = threading.Lock()
+
+    def get(self, host: str, key: str) -> str:
+        """A valid token for `key` at `host`, asking Frigate+ for one when needed. Blocking."""
+        with self._lock:
+            cached = self._tokens.get((host, key))
+        if cached is not None and cached.expires - time.time() > TOKEN_REFRESH_MARGIN_SECONDS:
+            return cached.value
+        user, _, password = key.partition(":")
+        basic = base64.b64encode(f"{user}:{password}".encode()).decode()
+        headers = {"authorization": f"Basic {basic}"}
+        answer = _json(_request(f"{host}/v1/auth/token", headers=headers))
+        if not isinstance(answer, dict) or not answer.get("accessToken"):
+            raise PlusError("Unable to refresh API token")
+        token = _Token(str(answer["accessToken"]), float(answer.get("expires") or 0))
+        with self._lock:
+            self._tokens[(host, key)] = token
+        return token.value
 
 
 def _multipart(fields: dict[str, Any], file_bytes: bytes) -> tuple[bytes, str]:
@@ -139,10 +144,12 @@ def _multipart(fields: dict[str, Any], file_bytes: bytes) -> tuple[bytes, str]:
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
-def upload_image(host: str, key: str, image: np.ndarray[Any, Any], camera: str) -> str:
+def upload_image(
+    tokens: AccessTokens, host: str, key: str, image: np.ndarray[Any, Any], camera: str
+) -> str:
     """Upload one frame for `camera` and return the Frigate+ image id. Blocking."""
     host = host.rstrip("/")
-    bearer = {"authorization": f"Bearer {_token(host, key)}"}
+    bearer = {"authorization": f"Bearer {tokens.get(host, key)}"}
     signed = _json(_request(f"{host}/v1/image/signed_urls", headers=bearer))
     if not isinstance(signed, dict) or "imageId" not in signed:
         raise PlusError("Unable to get signed urls")
@@ -183,6 +190,8 @@ async def submit_recording_frame(context: AppContext, camera: str, moment: float
     frame = await frame_at.frame_image(context, camera, moment, "png", None)
     image = await asyncio.to_thread(_decode, frame.data)
     try:
-        return await asyncio.to_thread(upload_image, context.config.plus.host, key, image, camera)
+        return await asyncio.to_thread(
+            upload_image, context.plus_tokens, context.config.plus.host, key, image, camera
+        )
     except PlusError as error:
         raise UpstreamFailed(f"Unable to submit image to Frigate+: {error}") from None

@@ -7,7 +7,6 @@ import sys
 import time
 from typing import TextIO
 
-from frigate_media.cli import EXTRA_COMMANDS
 from frigate_media.config import CAMERA_NAME_PATTERN, FrigateConfig
 from frigate_media.errors import ConfigError
 from frigate_media.storage.db import open_database
@@ -61,6 +60,3 @@ def run(args: argparse.Namespace, config: FrigateConfig) -> int:
         f"{report.ignored} ignored (not Frigate's layout or symlinks)"
     )
     return 0
-
-
-EXTRA_COMMANDS["index"] = (configure, run)

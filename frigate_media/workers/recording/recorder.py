@@ -24,7 +24,7 @@ from frigate_media.workers.recording.layout import (
     CacheSegment,
     parse_cache_name,
 )
-from frigate_media.workers.recording.segments import DiskFull, SegmentMover
+from frigate_media.workers.recording.segments import DiskFull, MotionSource, SegmentMover
 
 logger = logging.getLogger(__name__)
 
@@ -52,13 +52,14 @@ class CameraRecorder:
         context: AppContext,
         camera: CameraConfig,
         *,
+        motion: MotionSource | None = None,
         disk_full_retry: float = DISK_FULL_RETRY_SECONDS,
         maintain_interval: float = MAINTAIN_INTERVAL_SECONDS,
     ) -> None:
         self.context = context
         self.camera = camera
         self.cache_dir = record_cache_dir(context, camera.name)
-        self.mover = SegmentMover(context)
+        self.mover = SegmentMover(context, motion)
         self.disk_full_retry = disk_full_retry
         self.maintain_interval = maintain_interval
         self.process: asyncio.subprocess.Process | None = None

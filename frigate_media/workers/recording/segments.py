@@ -92,8 +92,9 @@ def _insert_row(row: dict[str, Any]) -> None:
 class SegmentMover:
     """Turns finished cache segments into recordings rows, one at a time."""
 
-    def __init__(self, context: AppContext) -> None:
+    def __init__(self, context: AppContext, motion: MotionSource | None = None) -> None:
         self.context = context
+        self.motion = motion  # None: no frame processor watches this camera, motion stays 0
 
     async def finish(self, segment: CacheSegment) -> dict[str, Any] | None:
         """Move `segment` into place and insert its row; None when it was discarded.
@@ -198,12 +199,10 @@ class SegmentMover:
             logger.warning("could not read keyframes of %s: %s", path, error)
 
     async def _motion(self, camera: str, start: float, end: float) -> int:
-        frames = getattr(self.context, "frames", None)
-        motion_between = getattr(frames, "motion_between", None)
-        if motion_between is None:
+        if self.motion is None:
             return 0
         try:
-            value = motion_between(camera, start, end)
+            value = self.motion.motion_between(camera, start, end)
             if inspect.isawaitable(value):
                 value = await value
             return int(value)

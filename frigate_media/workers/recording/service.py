@@ -10,6 +10,7 @@ from frigate_media.context import AppContext
 from frigate_media.workers.recording.command import records
 from frigate_media.workers.recording.recorder import STOP_FLUSH_SECONDS, CameraRecorder
 from frigate_media.workers.recording.retention import RetentionResult, apply_retention
+from frigate_media.workers.recording.segments import MotionSource
 
 logger = logging.getLogger(__name__)
 
@@ -22,12 +23,16 @@ class RecorderService:
     name = "recorder"
 
     def __init__(
-        self, context: AppContext, *, retention_interval: float = RETENTION_INTERVAL_SECONDS
+        self,
+        context: AppContext,
+        *,
+        motion: MotionSource | None = None,
+        retention_interval: float = RETENTION_INTERVAL_SECONDS,
     ) -> None:
         self.context = context
         self.retention_interval = retention_interval
         self.recorders = {
-            name: CameraRecorder(context, camera)
+            name: CameraRecorder(context, camera, motion=motion)
             for name, camera in context.config.cameras.items()
             if records(camera)
         }

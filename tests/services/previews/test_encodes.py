@@ -10,14 +10,14 @@ from typing import Any, TypeVar
 
 import pytest
 
-from frigate_media.app import build_context
+from frigate_media.app import build_context, build_runner
 from frigate_media.clock import FixedClock
 from frigate_media.config import FrigateConfig
 from frigate_media.context import AppContext
 from frigate_media.errors import BadRequest, Busy, NotFound
-from frigate_media.ffmpeg.runner import FfmpegResult
 from frigate_media.services.previews import encodes
 from frigate_media.services.previews.frames import list_frames
+from tests.support.ffmpeg import CountingFfmpeg
 from tests.support.previews import T0, add_preview, gif_info, mp4_info, write_frames
 
 T = TypeVar("T")
@@ -50,16 +50,10 @@ def run(context: AppContext, work: Callable[[AppContext], Awaitable[T]]) -> T:
     return asyncio.run(main())
 
 
-def count_ffmpeg_runs(context: AppContext) -> list[int]:
-    calls: list[int] = []
-    original = context.ffmpeg.run
-
-    async def counting(*args: Any, **kwargs: Any) -> FfmpegResult:
-        calls.append(1)
-        return await original(*args, **kwargs)
-
-    context.ffmpeg.run = counting  # type: ignore[method-assign]
-    return calls
+def counted_context(config: FrigateConfig, now: float = PAST) -> tuple[AppContext, CountingFfmpeg]:
+    """A context whose ffmpeg is the real runner, counting the jobs it runs."""
+    ffmpeg = CountingFfmpeg(build_runner(config))
+    return build_context(config, clock=FixedClock(now), ffmpeg=ffmpeg), ffmpeg
 
 
 # ------------------------------------------------------------------ selection
@@ -162,11 +156,10 @@ def test_gif_rejects_bad_ranges(
 
 
 def test_two_identical_concurrent_gifs_run_ffmpeg_once(
-    make_context: Callable[..., AppContext], frigate_db: Path, preview_clip: Path
+    config_factory: Callable[..., FrigateConfig], frigate_db: Path, preview_clip: Path
 ) -> None:
-    context = make_context()
+    context, ffmpeg = counted_context(config_factory())
     add_preview(frigate_db, context.paths.previews, "front", T0, T0 + 60, preview_clip)
-    calls = count_ffmpeg_runs(context)
 
     async def both(c: AppContext) -> list[encodes.GifPreview]:
         return list(
@@ -176,7 +169,7 @@ def test_two_identical_concurrent_gifs_run_ffmpeg_once(
         )
 
     first, second = run(context, both)
-    assert len(calls) == 1
+    assert len(ffmpeg.runs) == 1
     assert first.content == second.content
     assert context.previews is not None and not context.previews.inflight
 
@@ -247,11 +240,10 @@ def test_mp4_from_current_hour_frames_is_valid_and_live(
 
 
 def test_a_finished_mp4_is_reused_then_swept_after_an_hour(
-    make_context: Callable[..., AppContext], frigate_db: Path, preview_clip: Path
+    config_factory: Callable[..., FrigateConfig], frigate_db: Path, preview_clip: Path
 ) -> None:
-    context = make_context()
+    context, ffmpeg = counted_context(config_factory())
     add_preview(frigate_db, context.paths.previews, "front", T0, T0 + 60, preview_clip)
-    calls = count_ffmpeg_runs(context)
 
     async def twice_then_sweep(c: AppContext) -> tuple[Path, bool, int]:
         first = await encodes.mp4(c, "front", T0, T0 + 20)
@@ -262,7 +254,7 @@ def test_a_finished_mp4_is_reused_then_swept_after_an_hour(
         return first.path, first.path.exists(), removed
 
     path, still_there, removed = run(context, twice_then_sweep)
-    assert len(calls) == 1
+    assert len(ffmpeg.runs) == 1
     assert removed == 1 and not still_there
     assert not list(path.parent.glob("*.part.mp4"))
 

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from frigate_media.workers.mqtt.service import MqttWorker
 from tests.frames.conftest import wait_live, wait_until
+from tests.support.app import context_of
 from tests.support.mosquitto import Broker
 
 WIDTH, HEIGHT = 640, 480
@@ -45,8 +46,7 @@ def grey_camera() -> dict[str, Any]:
 
 
 def worker_of(client: TestClient) -> MqttWorker:
-    context = client.app.state.context  # type: ignore[attr-defined]
-    return next(s for s in context.background if isinstance(s, MqttWorker))
+    return context_of(client).worker(MqttWorker)
 
 
 def wait_connected(client: TestClient, timeout: float = 30.0) -> None:

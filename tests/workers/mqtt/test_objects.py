@@ -16,6 +16,7 @@ from frigate_media.frames.state import Frame
 from frigate_media.frames.yuv import black_frame
 from frigate_media.workers.mqtt.messages import parse_event
 from frigate_media.workers.mqtt.objects import ATTRIBUTION_SLACK, FrigateObjects
+from tests.support.app import frames_of
 from tests.workers.mqtt.frigate_messages import event_message, jpeg
 
 OBJECT_ID = "1700000000.5-abc123"
@@ -34,9 +35,7 @@ class Ticks:
 @pytest.fixture
 def frames(client_factory, frigate_db: Path) -> FrameProcessor:  # type: ignore[no-untyped-def]
     client: TestClient = client_factory({"model": {"colormap": {"person": [0, 255, 0]}}})
-    processor = client.app.state.context.frames  # type: ignore[attr-defined]
-    assert processor is not None
-    return processor
+    return frames_of(client)
 
 
 def publish_frame(frames: FrameProcessor, camera: str = "front", value: int = 128) -> Frame:

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from frigate_media.config import MqttConfig
 from frigate_media.workers.mqtt.service import client_id
 from tests.frames.conftest import wait_until
+from tests.support.app import context_of
 from tests.support.db import insert_event
 from tests.support.mosquitto import Broker
 from tests.workers.mqtt.conftest import HEIGHT, WIDTH, grey_camera, wait_connected, worker_of
@@ -275,6 +276,6 @@ def test_no_worker_runs_without_an_enabled_mqtt_section_with_a_host(
     client_factory: Callable[..., TestClient], frigate_db: Path, mqtt: dict[str, object] | None
 ) -> None:
     client = client_factory({"mqtt": mqtt} if mqtt else None, background=True)
-    names = [s.name for s in client.app.state.context.background]  # type: ignore[attr-defined]
+    names = [worker.name for worker in context_of(client).workers]
     assert "mqtt" not in names
     assert "frames" in names

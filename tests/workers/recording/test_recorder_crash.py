@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from frigate_media.workers.recording import segments
 from frigate_media.workers.recording.layout import parse_cache_name
 from frigate_media.workers.recording.service import RecorderService
+from tests.support.app import context_of
 from tests.workers.recording.conftest import recording_rows
 
 
@@ -36,9 +37,7 @@ def test_sigkill_mid_segment_leaves_no_row_for_the_broken_segment_and_recording_
     tmp_path: Path,
 ) -> None:
     client = client_factory(lavfi_camera, background=True)
-    service = client.app.state.context.background[0]  # type: ignore[attr-defined]
-    assert isinstance(service, RecorderService)
-    recorder = service.recorders["front"]
+    recorder = context_of(client).worker(RecorderService).recorders["front"]
     wait_for(lambda: len(recording_rows(frigate_db)) >= 1, 40, "no first segment")
     time.sleep(3)  # well inside the second segment
     in_progress = [parse_cache_name(p) for p in recorder.cache_dir.glob("*.mp4")]
@@ -74,7 +73,7 @@ def test_a_full_media_disk_stops_ffmpeg_keeps_serving_and_resumes_when_room_retu
 
     monkeypatch.setattr(segments, "_move_complete_file", no_space)
     client = client_factory(lavfi_camera, background=True)
-    recorder = client.app.state.context.background[0].recorders["front"]  # type: ignore[attr-defined]
+    recorder = context_of(client).worker(RecorderService).recorders["front"]
     recorder.disk_full_retry = 1.0
     wait_for(lambda: recorder.disk_full, 40, "the full disk was not noticed")
     wait_for(lambda: recorder.process is None, 20, "ffmpeg kept writing on a full disk")

@@ -157,10 +157,9 @@ def test_motion_comes_from_the_frame_processor_when_there_is_one(
             calls.append((camera, start, end))
             return 7
 
-    context.frames = Frames()  # type: ignore[attr-defined]
     put_in_cache(context, clip_factory(seconds=2), START)
 
-    asyncio.run(recorder_for(context).maintain(include_newest=True))
+    asyncio.run(recorder_for(context, motion=Frames()).maintain(include_newest=True))
 
     (row,) = recording_rows(frigate_db)
     assert row["motion"] == 7
