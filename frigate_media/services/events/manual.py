@@ -19,7 +19,7 @@ import numpy as np
 from frigate_media.auth.identity import Identity
 from frigate_media.config import CameraConfig
 from frigate_media.context import AppContext
-from frigate_media.errors import BadRequest, Forbidden, NotFound
+from frigate_media.errors import BadRequest, NotFound
 from frigate_media.services import imaging
 from frigate_media.services.events import files
 from frigate_media.services.events.records import EventRecord, checked_id, checked_label, find_event
@@ -76,11 +76,6 @@ def manual_events(context: AppContext) -> ManualEvents:
     if context.manual_events is None:
         context.manual_events = ManualEvents()
     return context.manual_events
-
-
-def _require_admin(identity: Identity) -> None:
-    if not identity.is_admin:
-        raise Forbidden("Access denied. A user with the admin role is required.")
 
 
 def _check_request(body: ManualEventRequest) -> None:
@@ -154,7 +149,7 @@ async def create(
     body: ManualEventRequest,
 ) -> str:
     """Insert a manual event whose snapshot is the camera's current frame; its id."""
-    _require_admin(identity)
+    identity.require_admin()
     camera = context.config.cameras.get(camera_name)
     if camera is None:
         raise NotFound(f"{camera_name[:64]} is not a valid camera.")
@@ -287,7 +282,7 @@ async def end(
     context: AppContext, identity: Identity, event_id: str, end_time: float | None
 ) -> None:
     """PUT /events/{id}/end: check, then finish the event."""
-    _require_admin(identity)
+    identity.require_admin()
     event = await context.run_db(find_event, checked_id(event_id))
     if event is None:
         raise NotFound(f"Event {event_id} not found.")
