@@ -39,6 +39,12 @@ class Identity:
             allowed = sorted(self.cameras or ())
             raise Forbidden(f"Access denied to camera '{camera}'. Allowed: {allowed}")
 
+    def require_admin(self) -> None:
+        """Raise Forbidden (403) unless this identity has the admin role (Frigate's
+        `require_role(["admin"])`)."""
+        if not self.is_admin:
+            raise Forbidden("Access denied. A user with the admin role is required.")
+
     def require_all_cameras(self, what: str) -> None:
         """Raise Forbidden unless this identity sees every camera (e.g. birdseye)."""
         if not self.sees_all_cameras:

@@ -1,4 +1,9 @@
-"""Render nginx-vod-style m3u8 playlists (fMP4, relative URIs carrying the request's query)."""
+"""Render nginx-vod-style m3u8 playlists (fMP4, relative URIs carrying the request's query).
+
+Media playlists are always closed VOD playlists, as nginx-vod's mapped mode makes them even for
+a range that reaches now: a player starts at the beginning and `ffmpeg -i` ends. A client that
+asks again later gets the longer list of what exists by then.
+"""
 
 from __future__ import annotations
 
@@ -48,12 +53,8 @@ def render_media(
     tracks: str,
     query: str,
     discontinuity: bool,
-    ended: bool,
 ) -> str:
-    """A media playlist: one `seg-N-<tracks>.m4s` per duration, N from 1.
-
-    `ended` gives a VOD playlist (type VOD, ENDLIST); otherwise an open one the player reloads.
-    """
+    """A closed VOD media playlist: one `seg-N-<tracks>.m4s` per duration, N from 1."""
     target = max(1, math.ceil(max(round(d, 3) for d in durations))) if durations else 1
     lines = [
         "#EXTM3U",
@@ -61,15 +62,13 @@ def render_media(
         "#EXT-X-VERSION:6",
         "#EXT-X-MEDIA-SEQUENCE:1",
         "#EXT-X-INDEPENDENT-SEGMENTS",
+        "#EXT-X-PLAYLIST-TYPE:VOD",
     ]
-    if ended:
-        lines.append("#EXT-X-PLAYLIST-TYPE:VOD")
     lines.append(f'#EXT-X-MAP:URI="{with_query(f"init-{tracks}.mp4", query)}"')
     for number, duration in enumerate(durations, start=1):
         if discontinuity and number > 1:
             lines.append("#EXT-X-DISCONTINUITY")
         lines.append(f"#EXTINF:{duration:.3f},")
         lines.append(with_query(f"seg-{number}-{tracks}.m4s", query))
-    if ended:
-        lines.append("#EXT-X-ENDLIST")
+    lines.append("#EXT-X-ENDLIST")
     return "\n".join(lines) + "\n"

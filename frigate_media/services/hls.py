@@ -115,13 +115,14 @@ class HlsService:
             )
             return self._playlist(render_master(variant, query))
         if file.kind == "index":
-            ended = not vod.in_progress and plan.end < self.context.clock.now()
+            # Closed even while the range reaches now (nginx-vod's mapped mode does the same):
+            # it lists what is recorded at this moment, numbered so a later, longer list keeps
+            # every earlier segment where it was.
             text = render_media(
                 [ms / 1000 for ms in plan.durations_ms],
                 tracks=file.tracks or tracks,
                 query=query,
                 discontinuity=plan.discontinuity,
-                ended=ended,
             )
             return self._playlist(text)
         number = 1 if file.kind == "init" else file.number

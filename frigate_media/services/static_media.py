@@ -46,14 +46,21 @@ class StaticFile:
 
 
 def safe_parts(relative: str) -> list[str]:
-    """The path's segments, refusing traversal, absolute paths, NULs and backslashes (400)."""
+    """The path's segments (once percent-decoded, as the server hands it over), read the way
+    Frigate's media auth reads them.
+
+    A `.` or `..` segment, however it was written (`%2E%2E`, with `%2F` separators), is 403 for
+    every role, admins included (Frigate since 0.17). Empty segments (a leading or doubled `/`,
+    from `%2F` too) are dropped, as nginx merges slashes. NULs, backslashes, unprintable and
+    overlong paths are 400 (Frigate's nginx refuses or mis-serves those; we never serve them).
+    """
     if len(relative) > MAX_PATH_CHARS:
         raise BadRequest("Path too long")
-    if relative.startswith("/") or "\\" in relative or "\x00" in relative:
+    if "\\" in relative or "\x00" in relative:
         raise BadRequest("Invalid path")
     parts = [part for part in relative.split("/") if part]
     if any(part in (".", "..") for part in parts):
-        raise BadRequest("Invalid path")
+        raise Forbidden("Path traversal is not allowed")
     if any(not part.isprintable() for part in parts):
         raise BadRequest("Invalid path")
     return parts
@@ -167,7 +174,11 @@ def _resolve(
 async def static_file(
     context: AppContext, identity: Identity, root: str, relative: str
 ) -> StaticFile:
-    """The file at `/<root>/<relative>` if this identity may read it (400/403/404 otherwise)."""
+    """The file at `/<root>/<relative>` if this identity may read it (400/403/404 otherwise).
+
+    Checked in Frigate's order: the path's form (traversal 403 for everyone), then who owns it,
+    then whether the file exists.
+    """
     if root not in ROOTS:
         raise NotFound("File not found")
     return await context.run_db(_resolve, context.paths, context.config, identity, root, relative)

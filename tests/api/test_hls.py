@@ -114,23 +114,51 @@ def test_event_form_pads_the_event_and_reaches_the_segments(
     assert top_level_boxes(segment.content)[0] == "moof"
 
 
-def test_an_event_in_progress_gives_an_open_playlist(
+def test_an_event_in_progress_gives_a_closed_playlist_of_what_is_recorded(
     client_factory: Callable[..., TestClient], recorded: Path
 ) -> None:
     event_id = insert_event(recorded, "front", T0 + 42, None)
     client = client_factory(PROXY, clock=FixedClock(T0 + 60))
     playlist = parse_media(get_ok(client, f"/vod/event/{event_id}/index.m3u8").text)
-    assert not playlist.ended and playlist.playlist_type is None
+    # nginx-vod's mapped-mode playlists are VOD even for an open event: players start at 0.
+    assert playlist.ended and playlist.playlist_type == "VOD"
     assert playlist.total == pytest.approx(18.0, abs=0.001)  # 42 s (a keyframe) to 60 s
 
 
-def test_a_range_reaching_into_the_present_gives_an_open_playlist(
+def test_a_range_reaching_into_the_present_gives_a_closed_playlist(
     client_factory: Callable[..., TestClient], recorded: Path
 ) -> None:
     client = client_factory(PROXY, clock=FixedClock(T0 + 55))
     playlist = parse_media(get_ok(client, f"/vod/front/start/{T0}/end/{T0 + 120}/index.m3u8").text)
-    assert not playlist.ended and playlist.playlist_type is None
+    assert playlist.ended and playlist.playlist_type == "VOD"
     assert len(playlist.segments) == 6
+
+
+def test_asking_again_for_a_running_event_gives_a_longer_closed_list_that_keeps_its_start(
+    tmp_path: Path,
+    frigate_db: Path,
+    clip_factory: Callable[..., Path],
+    client_factory: Callable[..., TestClient],
+) -> None:
+    clip = clip_factory(seconds=10, gop_seconds=1)
+    recordings = tmp_path / "media" / "recordings"
+    record_clips(frigate_db, recordings, "front", T0, clip, 3)
+    event_id = insert_event(frigate_db, "front", T0 + 5, None)
+    clock = FixedClock(T0 + 31)
+    client = client_factory(PROXY, clock=clock)
+    base = f"/vod/event/{event_id}"
+    first = parse_media(get_ok(client, f"{base}/index-v1.m3u8?authSig=a").text)
+    early_segment = get_ok(client, f"{base}/seg-2-v1.m4s?authSig=a").content
+    record_clips(frigate_db, recordings, "front", T0 + 30, clip, 2)
+    clock.advance(20)
+    again = parse_media(get_ok(client, f"{base}/index-v1.m3u8?authSig=a").text)
+    assert first.ended and again.ended
+    assert [s.duration for s in first.segments] == [5.0, 10.0, 10.0]
+    assert [s.duration for s in again.segments] == [5.0, 10.0, 10.0, 10.0, 10.0]
+    assert again.segments[:3] == first.segments
+    # The segments a player already has stay where they were, byte for byte.
+    assert get_ok(client, f"{base}/seg-2-v1.m4s?authSig=a").content == early_segment
+    assert top_level_boxes(get_ok(client, f"{base}/seg-5-v1.m4s?authSig=a").content)[0] == "moof"
 
 
 def test_hour_forms_in_utc_and_in_a_named_zone(hls_client: TestClient) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import httpx
 import pytest
 
 from tests.conftest import RunningServer
+from tests.support.db import insert_event
 from tests.support.hls import parse_media, probe_file, record_clips, top_level_boxes
 from tests.support.media import ffmpeg_binary
 
@@ -19,13 +21,17 @@ pytestmark = pytest.mark.e2e
 COPY_ARGS = ("-map", "0", "-c", "copy")
 
 
-def fetch_with_ffmpeg(url: str, target: Path) -> dict[str, Any]:
-    """`ffmpeg -i <playlist> -c copy out.mp4`, then the result probed with PyAV."""
+def fetch_with_ffmpeg(url: str, target: Path, timeout: float = 120) -> dict[str, Any]:
+    """`ffmpeg -i <playlist> -c copy out.mp4`, then the result probed with PyAV.
+
+    ffmpeg follows an open (live) playlist for as long as it keeps reloading it, so for a
+    playlist that reaches now the timeout is what turns "never exits" into a failure.
+    """
     completed = subprocess.run(
         [ffmpeg_binary(), "-hide_banner", "-v", "error", "-y", "-i", url, *COPY_ARGS, str(target)],
         capture_output=True,
         stdin=subprocess.DEVNULL,
-        timeout=120,
+        timeout=timeout,
     )
     assert completed.returncode == 0, completed.stderr.decode()[-2000:]
     return probe_file(target)
@@ -103,3 +109,45 @@ def test_a_discontinuity_playlist_still_plays_every_frame(
     joined = fetch_with_ffmpeg(url, tmp_path / "clip.mp4")
     assert joined["video"]["packets"] == 150
     assert decode_errors(tmp_path / "clip.mp4") == ""
+
+
+@pytest.fixture
+def recorded_until_now(
+    tmp_path: Path, frigate_db: Path, clip_factory: Callable[..., Path]
+) -> tuple[Path, float]:
+    """`front` recorded in four 10-s segments that end 5 s ago (real time): a camera now."""
+    start = round(time.time() - 45, 3)
+    clip = clip_factory(seconds=10)
+    record_clips(frigate_db, tmp_path / "media" / "recordings", "front", start, clip, 4)
+    return frigate_db, start
+
+
+def test_ffmpeg_reads_a_range_reaching_now_and_exits_with_every_listed_second(
+    recorded_until_now: tuple[Path, float],
+    server_factory: Callable[..., RunningServer],
+    tmp_path: Path,
+) -> None:
+    _, start = recorded_until_now
+    server = server_factory()
+    url = server.url(f"/vod/front/start/{start}/end/{start + 600}/index.m3u8")
+    playlist = parse_media(httpx.get(url).text)
+    assert playlist.ended and playlist.playlist_type == "VOD"
+    assert playlist.total == pytest.approx(40.0, abs=0.001)
+    joined = fetch_with_ffmpeg(url, tmp_path / "now.mp4", timeout=60)
+    assert joined["video"]["duration"] == pytest.approx(playlist.total, abs=0.2)
+
+
+def test_ffmpeg_reads_a_running_event_and_exits_with_every_listed_second(
+    recorded_until_now: tuple[Path, float],
+    server_factory: Callable[..., RunningServer],
+    tmp_path: Path,
+) -> None:
+    db_path, start = recorded_until_now
+    event_id = insert_event(db_path, "front", start + 10, None)
+    server = server_factory()
+    base = server.url(f"/vod/event/{event_id}")
+    playlist = parse_media(httpx.get(f"{base}/index-v1.m3u8").text)
+    assert playlist.ended and playlist.playlist_type == "VOD"
+    assert playlist.total == pytest.approx(30.0, abs=0.001)  # the three segments since its start
+    joined = fetch_with_ffmpeg(f"{base}/master.m3u8", tmp_path / "event.mp4", timeout=60)
+    assert joined["video"]["duration"] == pytest.approx(playlist.total, abs=0.2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -335,3 +336,49 @@ def test_webp_body_is_a_real_webp(live_client: TestClient) -> None:
     body = live_client.get("/api/cam/latest.webp").content
     assert Image.open(io.BytesIO(body)).format == "WEBP"
     assert simplejpeg.is_jpeg(live_client.get("/api/cam/latest.jpg").content)
+
+
+# ---- clearing the region grid (DELETE /{camera}/region_grid, Frigate 0.17) -----------------
+
+
+def regions_rows(db_path: Path) -> list[str]:
+    with sqlite3.connect(db_path) as connection:
+        return [row[0] for row in connection.execute('SELECT camera FROM "regions"')]
+
+
+def add_grid(db_path: Path, camera: str) -> None:
+    insert(db_path, "regions", {"camera": camera, "grid": [[{"sizes": [0.1]}]], "last_update": 1.0})
+
+
+def test_an_admin_clears_the_cameras_region_grid_by_deleting_its_row(
+    client: TestClient, frigate_db: Path
+) -> None:
+    add_grid(frigate_db, "front")
+    add_grid(frigate_db, "back")
+    response = client.delete("/api/front/region_grid")
+    assert response.status_code == 200
+    assert response.json() == {"success": True, "message": "Region grid cleared"}
+    assert regions_rows(frigate_db) == ["back"]
+    # Nothing left to clear is still a success, as in Frigate.
+    assert client.delete("/api/front/region_grid").json()["success"] is True
+
+
+def test_clearing_the_grid_of_an_unknown_camera_is_404(
+    client: TestClient, frigate_db: Path
+) -> None:
+    response = client.delete("/api/garage/region_grid")
+    assert response.status_code == 404
+    assert response.json() == {"success": False, "message": "Camera not found"}
+
+
+@pytest.mark.parametrize("role", ["viewer", "front_only"])
+def test_a_non_admin_cannot_clear_a_region_grid(
+    client_factory: Callable[..., TestClient], frigate_db: Path, role: str
+) -> None:
+    add_grid(frigate_db, "front")
+    client = client_factory({"proxy": {"header_map": {"role": "x-role"}}}, headers={"x-role": role})
+    for camera in ("front", "garage"):
+        response = client.delete(f"/api/{camera}/region_grid")
+        assert response.status_code == 403, camera
+        assert response.json()["success"] is False
+    assert regions_rows(frigate_db) == ["front"]

@@ -186,6 +186,39 @@ def test_preview_mp4_without_a_preview_is_404_json(
     assert_json_error(make_client().get(f"/api/front/start/{T0}/end/{T0 + 10}/preview.mp4"), 404)
 
 
+@pytest.mark.parametrize("source", ["hourly preview", "current-hour frames", "review"])
+def test_a_preview_mp4_keeps_its_validators_so_browsers_can_reuse_ranges(
+    make_client: Callable[..., TestClient], frigate_db: Path, preview_clip: Path, source: str
+) -> None:
+    if source == "current-hour frames":
+        # The clock is still in the range's hour; the range itself has been over for minutes.
+        client = make_client(now=T0 + 600)
+        write_frames(context_of(client).paths.preview_frames, "front", [T0 + i for i in range(20)])
+        url = f"/api/front/start/{T0}/end/{T0 + 30}/preview.mp4"
+    else:
+        client = make_client()
+        previews = context_of(client).paths.previews
+        add_preview(frigate_db, previews, "front", T0, T0 + 60, preview_clip)
+        url = f"/api/front/start/{T0 + 10}/end/{T0 + 50}/preview.mp4"
+        if source == "review":
+            url = f"/api/review/{add_review(frigate_db, 'front', T0 + 20, T0 + 30)}/preview?format=mp4"
+    first, second = client.get(url), client.get(url)
+    assert first.status_code == second.status_code == 200
+    assert second.content == first.content
+    etag = first.headers["etag"]
+    assert second.headers["etag"] == etag
+    assert first.headers["last-modified"] == second.headers["last-modified"]
+    # Frigate's header, every time (it never switches to a short age for the same bytes).
+    assert first.headers["cache-control"] == second.headers["cache-control"]
+    assert first.headers["cache-control"] == "private, max-age=604800"
+    ranged = client.get(url, headers={"Range": "bytes=100-199", "If-Range": etag})
+    assert ranged.status_code == 206
+    assert ranged.content == first.content[100:200]
+    assert ranged.headers["etag"] == etag
+    changed = client.get(url, headers={"Range": "bytes=100-199", "If-Range": '"other"'})
+    assert changed.status_code == 200 and changed.content == first.content
+
+
 # ------------------------------------------------------------------ review preview
 
 

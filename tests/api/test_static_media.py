@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from frigate_media.auth.identity import Identity
 from frigate_media.config import parse_config
-from frigate_media.errors import BadRequest
+from frigate_media.errors import BadRequest, Forbidden
 from frigate_media.services import static_media
 from frigate_media.services.static_media import Owner
 from tests.conftest import RunningServer
@@ -130,21 +130,37 @@ def test_clip_files_have_their_media_type(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize(
-    "path",
+    ("path", "status"),
     [
-        "/clips/%2e%2e/%2e%2e/secret.txt",
-        "/clips/thumbs/%2e%2e/%2e%2e/%2e%2e/secret.txt",
-        "/clips/..%2f..%2fsecret.txt",
-        "/recordings/%2Fetc%2Fpasswd",
-        "/clips/a%5c..%5csecret.txt",
-        "/clips/front-x%00.jpg",
+        # Dot segments once decoded: 403 for every role, as Frigate's media auth since 0.17.
+        ("/clips/%2e%2e/%2e%2e/secret.txt", 403),
+        ("/clips/%2E%2E/secret.txt", 403),
+        ("/clips/thumbs/%2e%2e/%2e%2e/%2e%2e/secret.txt", 403),
+        ("/clips/..%2f..%2fsecret.txt", 403),
+        ("/clips/%2e/front-1719000000.0-abc123.jpg", 403),  # the file exists: still refused
+        ("/recordings/2024-06-21/20/front/%2E%2E/back/00.00.mp4", 403),
+        ("/exports/..%2Frecordings%2F2024-06-21%2F20%2Fback%2F00.00.mp4", 403),
+        # Not traversal once decoded: empty segments are dropped (nginx merges slashes).
+        # (Double encoding is tested over real HTTP: the test client decodes paths twice.)
+        ("/recordings/%2Fetc%2Fpasswd", 404),
+        # Never served at all.
+        ("/clips/a%5c..%5csecret.txt", 400),
+        ("/clips/front-x%00.jpg", 400),
     ],
 )
-def test_encoded_traversal_is_refused(client: TestClient, path: str) -> None:
-    response = client.get(path)
-    assert response.status_code in (400, 403, 404)
-    assert response.json()["success"] is False
-    assert b"outside" not in response.content
+def test_encoded_traversal_is_refused(client: TestClient, path: str, status: int) -> None:
+    for headers in ({}, FRONT_ONLY):
+        response = client.get(path, headers=headers)
+        expected = 403 if headers and status == 404 else status  # no camera: closed to a role
+        assert response.status_code == expected, (path, headers)
+        assert response.json()["success"] is False
+        assert b"outside" not in response.content
+
+
+def test_an_encoded_slash_is_a_separator_as_in_nginx(client: TestClient, media: Path) -> None:
+    response = client.get("/recordings/%2F2024-06-21%2F20/front/00.00.mp4")
+    assert response.status_code == 200
+    assert response.content == (media / "recordings" / SEGMENT).read_bytes()
 
 
 def test_a_symlink_out_of_the_tree_is_refused(client: TestClient) -> None:
@@ -153,26 +169,52 @@ def test_a_symlink_out_of_the_tree_is_refused(client: TestClient) -> None:
     assert b"outside" not in response.content
 
 
-def test_raw_dot_dot_over_real_http_is_refused(
+def test_raw_dot_segments_over_real_http_are_403(
     server_factory: Callable[..., RunningServer], media: Path
 ) -> None:
     server = server_factory()
     port = int(server.base_url.rsplit(":", 1)[1])
-    for raw in ("/clips/../secret.txt", "/clips/thumbs/../../../secret.txt"):
-        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-            sock.sendall(f"GET {raw} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
-            answer = b""
-            while chunk := sock.recv(65536):
-                answer += chunk
-        status = int(answer.split(b" ", 2)[1])
-        assert status in (400, 403, 404), raw
-        assert b"outside" not in answer
+    raw_paths = (
+        "/clips/../secret.txt",
+        "/clips/thumbs/../../../secret.txt",
+        "/clips/./front-1719000000.0-abc123.jpg",
+        "/recordings/2024-06-21/20/front/../back/00.00.mp4",
+        "/exports/../../secret.txt",
+    )
+    for raw in raw_paths:
+        status, answer = raw_get(port, raw)
+        assert status == 403, raw
+        assert b"outside" not in answer and b'"success":false' in answer
+    # Decoded once, a double-encoded dot is a plain name (Frigate lets nginx 404 it).
+    status, answer = raw_get(port, "/clips/%252e%252e/%252e%252e/secret.txt")
+    assert status == 404 and b"outside" not in answer
 
 
-@pytest.mark.parametrize("relative", ["..", "a/../b", "/etc/passwd", "a\\b", "a\x00b", "x" * 2000])
-def test_safe_parts_refuses_hostile_paths(relative: str) -> None:
+def raw_get(port: int, raw: str) -> tuple[int, bytes]:
+    """GET `raw` byte for byte (no client clean-up of dot segments): (status, whole answer)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(f"GET {raw} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return int(answer.split(b" ", 2)[1]), answer
+
+
+@pytest.mark.parametrize("relative", ["..", "a/../b", "./a", "a/.", "x/y/.."])
+def test_safe_parts_refuses_dot_segments_as_forbidden(relative: str) -> None:
+    with pytest.raises(Forbidden):
+        static_media.safe_parts(relative)
+
+
+@pytest.mark.parametrize("relative", ["a\\b", "a\x00b", "x" * 2000, "a/\x7fb"])
+def test_safe_parts_refuses_malformed_paths_as_bad_requests(relative: str) -> None:
     with pytest.raises(BadRequest):
         static_media.safe_parts(relative)
+
+
+def test_safe_parts_drops_empty_segments_like_nginx() -> None:
+    assert static_media.safe_parts("/etc//passwd/") == ["etc", "passwd"]
+    assert static_media.safe_parts("%2e%2e/x") == ["%2e%2e", "x"]
 
 
 def test_clip_owner_prefers_the_longest_camera_name() -> None:

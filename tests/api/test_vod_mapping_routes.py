@@ -70,11 +70,23 @@ def test_force_discontinuity_and_the_clip_route_set_discontinuity(client: TestCl
     assert_mapping_invariants(clip.json())
 
 
-def test_a_recent_range_tells_nginx_vod_not_to_cache(
+def test_a_range_that_just_ended_tells_nginx_vod_not_to_cache(
     client_factory: Callable[..., TestClient], recorded: Path
 ) -> None:
-    client = client_factory(PROXY, clock=FixedClock(T0 + 120))
+    client = client_factory(PROXY, clock=FixedClock(T0 + 25))
     assert client.get(f"/api/vod/front/start/{T0}/end/{T0 + 20}").json()["cache"] is False
+
+
+def test_a_range_that_started_over_an_hour_ago_and_ends_later_is_not_cached(
+    client_factory: Callable[..., TestClient], recorded: Path
+) -> None:
+    """The cache flag follows the end: nginx-vod kept 149 of 151 segments under Frigate's rule."""
+    client = client_factory(PROXY, clock=FixedClock(T0 + 3700))
+    body = client.get(f"/api/vod/front/start/{T0}/end/{T0 + 7200}").json()
+    assert len(body["durations"]) == 6
+    assert body["cache"] is False
+    past = client.get(f"/api/vod/front/start/{T0}/end/{T0 + 60}").json()
+    assert past["cache"] is True
 
 
 def test_exponent_timestamps_are_accepted(client: TestClient) -> None:

@@ -16,12 +16,21 @@ const page_html = `<!doctype html><html><body>
 <video id="v" muted playsinline></video>
 <script src="/__hls_test_page__/hls.min.js"></script>
 <script>
-  window.report = { errors: [], fatal: null, supported: Hls.isSupported() };
+  window.report = {
+    errors: [], fatal: null, supported: Hls.isSupported(), startTime: null, live: null,
+  };
   const video = document.getElementById("v");
+  // Where playback began: 0 for a VOD playlist, near the end for a live (open) one.
+  video.addEventListener("playing", () => {
+    if (window.report.startTime === null) window.report.startTime = video.currentTime;
+  });
   const hls = new Hls({ enableWorker: false });
   hls.on(Hls.Events.ERROR, (_, data) => {
     window.report.errors.push(data.details);
     if (data.fatal) window.report.fatal = data.details;
+  });
+  hls.on(Hls.Events.LEVEL_LOADED, (_, data) => {
+    if (window.report.live === null) window.report.live = data.details.live;
   });
   hls.loadSource(${JSON.stringify(url)});
   hls.attachMedia(video);

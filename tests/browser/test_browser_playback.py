@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import RunningServer
+from tests.support.db import insert_event
 from tests.support.hls import record_clips
 
 T0 = 1_719_000_000.0
@@ -66,3 +68,25 @@ def test_chromium_plays_master_m3u8_past_three_seconds(
     assert result["supported"] is True
     assert (result["videoWidth"], result["videoHeight"]) == (320, 240)
     assert result["fatal"] is None
+
+
+def test_chromium_starts_a_running_event_at_its_beginning(
+    tmp_path: Path,
+    frigate_db: Path,
+    clip_factory: Callable[..., Path],
+    server_factory: Callable[..., RunningServer],
+) -> None:
+    """An open playlist would start hls.js three target durations before the end (~50 s here)."""
+    node = require_browser_tooling()
+    start = round(time.time() - 85, 3)
+    clip = clip_factory(seconds=10)
+    record_clips(frigate_db, tmp_path / "media" / "recordings", "front", start, clip, 8)
+    event_id = insert_event(frigate_db, "front", start, None)
+    server = server_factory()
+    result = play(node, server.url(f"/vod/event/{event_id}/master.m3u8"))
+    assert result["ok"] is True, result
+    start_time = result["startTime"]
+    assert isinstance(start_time, int | float) and 0 <= start_time < 1.0, result
+    assert result["live"] is False, result
+    duration = result["duration"]
+    assert isinstance(duration, int | float) and abs(duration - 80.0) < 0.5, result

@@ -38,6 +38,7 @@ class Case:
     method: str = "GET"
     must_refuse: bool = False  # a 2xx would be wrong (traversal, non-numbers...)
     must_succeed: bool = False  # a client sends this for real (exponent timestamps)
+    status: int | None = None  # the exact status, where Frigate's is known (static media)
 
 
 CASES: dict[str, Case] = {
@@ -57,12 +58,23 @@ CASES: dict[str, Case] = {
         "/api/preview/preview_front-..%2F..%2F..%2Fconfig%2Ffrigate.db/thumbnail.jpg",
         must_refuse=True,
     ),
-    "static clips ..": Case("/clips/..%2F..%2Fconfig%2Ffrigate.db", must_refuse=True),
-    "static clips %2e%2e": Case("/clips/%2e%2e/%2e%2e/config/frigate.db", must_refuse=True),
-    "static recordings absolute": Case("/recordings/%2Fetc%2Fpasswd", must_refuse=True),
-    "static exports raw ..": Case("/exports/../../config/frigate.db", must_refuse=True),
+    # Static media: dot segments are 403 for everyone (Frigate's media auth since 0.17); a
+    # double-encoded dot is a plain name and an encoded leading slash an empty segment (404).
+    "static clips ..": Case("/clips/..%2F..%2Fconfig%2Ffrigate.db", must_refuse=True, status=403),
+    "static clips %2e%2e": Case(
+        "/clips/%2e%2e/%2e%2e/config/frigate.db", must_refuse=True, status=403
+    ),
+    "static clips %2E%2E": Case(
+        "/clips/%2E%2E/%2E%2E/config/frigate.db", must_refuse=True, status=403
+    ),
+    "static clips raw .": Case("/clips/./../config/frigate.db", must_refuse=True, status=403),
+    "static recordings camera hop": Case(
+        "/recordings/2024-06-21/20/front/../back/00.00.mp4", must_refuse=True, status=403
+    ),
+    "static recordings absolute": Case("/recordings/%2Fetc%2Fpasswd", must_refuse=True, status=404),
+    "static exports raw ..": Case("/exports/../../config/frigate.db", must_refuse=True, status=403),
     "static double encoded": Case(
-        "/clips/%252e%252e/%252e%252e/config/frigate.db", must_refuse=True
+        "/clips/%252e%252e/%252e%252e/config/frigate.db", must_refuse=True, status=404
     ),
     "camera name traversal": Case("/api/..%2F..%2Fetc/latest.jpg", must_refuse=True),
     "label traversal": Case("/api/front/%2e%2e/best.jpg", must_refuse=True),
@@ -73,7 +85,13 @@ CASES: dict[str, Case] = {
         f"/vod/front/start/{S}/end/{E}/..%2F..%2Fconfig%2Ffrigate.db", must_refuse=True
     ),
     "null byte in event id": Case("/api/events/abc%00def/snapshot.jpg", must_refuse=True),
-    "null byte in static": Case("/clips/front-%00.jpg", must_refuse=True),
+    "null byte in static": Case("/clips/front-%00.jpg", must_refuse=True, status=400),
+    "region grid unknown camera": Case(
+        "/api/nowhere/region_grid", method="DELETE", must_refuse=True, status=404
+    ),
+    "region grid camera traversal": Case(
+        "/api/..%2F..%2Fetc/region_grid", method="DELETE", must_refuse=True
+    ),
     # Timestamps: NaN, inf, exponent, huge, reversed, ten years.
     "clip nan": Case("/api/front/start/nan/end/nan/clip.mp4", must_refuse=True),
     "clip inf": Case("/api/front/start/-inf/end/inf/clip.mp4", must_refuse=True),
@@ -223,6 +241,8 @@ def test_bad_input_gets_a_clear_answer_in_time_and_leaves_nothing_behind(
         assert 400 <= answer.status < 500, (answer.status, answer.body[:200])
     if case.must_succeed:
         assert answer.status == 200, answer.body[:300]
+    if case.status is not None:
+        assert answer.status == case.status, (answer.status, answer.body[:200])
     if 400 <= answer.status < 500 and case.method != "HEAD":
         assert answer.content_type.startswith("application/json"), answer.content_type
         payload = json.loads(answer.body)

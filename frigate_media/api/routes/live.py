@@ -1,4 +1,5 @@
-"""Live routes: latest frame, MJPEG, region grid and PTZ info (Frigate's media routes 1-3, 14)."""
+"""Live routes: latest frame, MJPEG, region grid (draw, clear) and PTZ info (Frigate's media
+routes 1-3, 14 and the later `DELETE /{camera}/region_grid`)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from frigate_media.api.fast_latest import latest_request, latest_response
 from frigate_media.api.media_types import Extension
 from frigate_media.api.streaming import ClosingStreamingResponse
 from frigate_media.frames.overlays import DrawOptions
-from frigate_media.services import grid, live, ptz
+from frigate_media.services import grid, grid_clear, live, ptz
 
 router = APIRouter(tags=["live"])
 # `/{camera_name}` matches any single segment: a catch-all in the route table (api/route_table).
@@ -84,6 +85,15 @@ async def grid_snapshot(
     """The live frame with the camera's region grid drawn over it."""
     body = await grid.grid_snapshot(context, frames, camera_name, color, font_scale)
     return http_cache.respond(body, media_types.of_format("jpg"), http_cache.LIVE_FRAME)
+
+
+@router.delete("/{camera_name}/region_grid")
+async def clear_region_grid(
+    context: ContextDep, identity: IdentityDep, camera_name: str
+) -> JSONResponse:
+    """Forget the camera's learned region grid (admin only)."""
+    await grid_clear.clear_region_grid(context, identity, camera_name)
+    return JSONResponse({"success": True, "message": "Region grid cleared"})
 
 
 @mjpeg_router.get("/{camera_name}")

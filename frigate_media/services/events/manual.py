@@ -19,7 +19,7 @@ import numpy as np
 from frigate_media.auth.identity import Identity
 from frigate_media.config import CameraConfig
 from frigate_media.context import AppContext
-from frigate_media.errors import BadRequest, Forbidden, NotFound
+from frigate_media.errors import BadRequest, NotFound
 from frigate_media.frames.processor import FrameProcessor
 from frigate_media.frames.yuv import to_bgr
 from frigate_media.services import imaging
@@ -49,11 +49,6 @@ class ManualEventRequest:
     include_recording: bool = True
     draw: dict[str, Any] = field(default_factory=dict)
     pre_capture: int | None = None
-
-
-def _require_admin(identity: Identity) -> None:
-    if not identity.is_admin:
-        raise Forbidden("Access denied. A user with the admin role is required.")
 
 
 def _check_request(body: ManualEventRequest) -> None:
@@ -205,7 +200,7 @@ class ManualEvents:
     ) -> str:
         """Insert a manual event whose snapshot is the camera's current frame; its id."""
         context = self.context
-        _require_admin(identity)
+        identity.require_admin()
         camera = context.config.cameras.get(camera_name)
         if camera is None:
             raise NotFound(f"{camera_name[:64]} is not a valid camera.")
@@ -278,7 +273,7 @@ class ManualEvents:
 
     async def end(self, identity: Identity, event_id: str, end_time: float | None) -> None:
         """PUT /events/{id}/end: check, then finish the event."""
-        _require_admin(identity)
+        identity.require_admin()
         event = await self.context.run_db(find_event, checked_id(event_id))
         if event is None:
             raise NotFound(f"Event {event_id} not found.")

@@ -40,6 +40,9 @@ MP4_CACHE_SECONDS = 3600.0
 CLEANUP_EVERY_SECONDS = 60.0
 # A cached MP4 is complete (reusable) once it was written this long after its range ended.
 COMPLETE_AFTER_SECONDS = 5.0
+# A cached MP4 this close to the sweep's age is made again rather than reused, so the sweep
+# never removes a file between the reuse check and the response opening it.
+REUSE_MARGIN_SECONDS = 300.0
 MIN_SEGMENT_SECONDS = 0.01
 HOUR = 3600.0
 
@@ -86,7 +89,12 @@ class GifPreview:
 
 @dataclass(frozen=True)
 class Mp4Preview:
-    """A faststart MP4 on disk (under the cache); `live` when it shows the still-growing hour."""
+    """A faststart MP4 on disk (under the cache); `live` while its bytes are not final.
+
+    The file is never touched after it is written, so its (size, mtime) — what the ETag and
+    Last-Modified are made of — stay the same for as long as the same bytes are served, and
+    `live` depends only on whether those bytes are final (written after the range was over).
+    """
 
     path: Path
     file_name: str
@@ -311,22 +319,31 @@ def mp4_directory(context: AppContext) -> Path:
     return context.paths.work
 
 
-def _reusable(path: Path, end: float) -> bool:
-    """True for a complete cached file; it is touched so the sweep keeps it an hour more."""
+def _is_complete(stat: os.stat_result, end: float) -> bool:
+    """Written once its range was over: these bytes are final for this range."""
+    return stat.st_size > 0 and stat.st_mtime >= end + COMPLETE_AFTER_SECONDS
+
+
+def _reusable(path: Path, end: float, now: float) -> os.stat_result | None:
+    """The stat of a complete cached file the sweep will leave alone for a while, else None.
+
+    Never touched here: a new mtime would be a new ETag for the same bytes on every hit.
+    """
     try:
         stat = path.stat()
-        if stat.st_mtime < end + COMPLETE_AFTER_SECONDS or stat.st_size == 0:
-            return False
-        os.utime(path)
     except OSError:
-        return False
-    return True
+        return None
+    if not _is_complete(stat, end):
+        return None
+    if stat.st_mtime < now - (MP4_CACHE_SECONDS - REUSE_MARGIN_SECONDS):
+        return None
+    return stat
 
 
 async def _encode_mp4(
     context: AppContext, camera: str, start: float, end: float, target: Path
-) -> bool:
-    """Write the MP4 to `target` (via a temp file); return whether it shows the live hour."""
+) -> os.stat_result:
+    """Write the MP4 to `target` (via a temp file); return the stat of what was written."""
     source = await select_sources(context, camera, start, end)
     context.paths.work.mkdir(parents=True, exist_ok=True)
     temp = context.paths.work / f".{secrets.token_hex(6)}.part.mp4"
@@ -336,10 +353,11 @@ async def _encode_mp4(
         if not result.ok or not temp.exists() or temp.stat().st_size == 0:
             logger.error("preview mp4 for %s failed: %s", camera, result.stderr_tail)
             raise UpstreamFailed("Unable to create preview mp4")
+        written = temp.stat()  # the rename keeps the inode, so this is the target's stat
         await asyncio.to_thread(os.replace, temp, target)
     finally:
         temp.unlink(missing_ok=True)
-    return source.live
+    return written
 
 
 async def mp4(
@@ -348,18 +366,22 @@ async def mp4(
     start: float,
     end: float,
 ) -> Mp4Preview:
-    """A faststart H.264 MP4 of `camera` over [start, end], cached on disk for an hour."""
+    """A faststart H.264 MP4 of `camera` over [start, end], cached on disk for an hour.
+
+    `live` (the short Cache-Control) only while the range is still being recorded, so every
+    request for one file gets the same validators and the same caching header.
+    """
     time_range(start, end, context.config.limits.preview_mp4_max_seconds)
     await sweep_mp4_cache(context)
     name = mp4_file_name(camera, start, end)
     target = mp4_directory(context) / name
-    if await asyncio.to_thread(_reusable, target, end):
-        return Mp4Preview(target, name, live=False)
-    key = ("mp4", camera, start, end)
-    live = await context.previews.shared(
-        key, lambda: _encode_mp4(context, camera, start, end, target)
-    )
-    return Mp4Preview(target, name, live)
+    stat = await asyncio.to_thread(_reusable, target, end, context.clock.now())
+    if stat is None:
+        key = ("mp4", camera, start, end)
+        stat = await context.previews.shared(
+            key, lambda: _encode_mp4(context, camera, start, end, target)
+        )
+    return Mp4Preview(target, name, live=not _is_complete(stat, end))
 
 
 def _sweep(directories: Sequence[Path], older_than: float) -> int:

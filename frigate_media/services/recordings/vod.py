@@ -3,6 +3,7 @@ nginx-vod's mapping JSON and for our own HLS.
 
 Rules are Frigate's `vod_ts` with its later fix: the first clip's `clipFrom` moves back to the
 keyframe at or before the start (nginx-vod would move it forward) and its duration grows to match.
+The `cache` flag follows the range's end, not its start (see `is_final`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from frigate_media.services.recordings.query import Recording, overlapping
 logger = logging.getLogger(__name__)
 
 MIN_CLIP_MS = 100  # Frigate drops slivers shorter than this
-UNCACHED_WITHIN_SECONDS = 3600  # ranges newer than this may still grow: tell nginx-vod not to cache
+# Frigate's recorder files a segment on a later pass over its cache, once detection has caught
+# up with it (it tolerates six segments waiting). A range is final only once that lag has passed.
+INDEXING_GRACE_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -120,12 +123,23 @@ def plan_clip(recording: Recording, start: float, end: float) -> PlannedClip | N
     return PlannedClip(recording.path, recording.start_time, clip_from, duration)
 
 
+def is_final(end: float, newest_segment_seconds: float, now: float) -> bool:
+    """Whether a range ending at `end` can gain no more recordings, so nginx-vod may cache it.
+
+    Frigate asks "did it start over an hour ago?", so a long range that reaches now was cached
+    for minutes with the segments of that moment. What matters is the end: the segment that
+    covers it is filed up to one segment length after it, plus the recorder's lag.
+    """
+    return end + newest_segment_seconds + INDEXING_GRACE_SECONDS < now
+
+
 def build_plan(
     camera: str, start: float, end: float, *, now: float, discontinuity: bool = False
 ) -> VodPlan:
     """The VOD plan for [start, end]; NotFound when no recording plays. Blocking (DB, probe)."""
+    recordings = overlapping(camera, start, end)
     clips = []
-    for recording in overlapping(camera, start, end):
+    for recording in recordings:
         clip = plan_clip(recording, start, end)
         if clip is not None:
             clips.append(clip)
@@ -137,5 +151,5 @@ def build_plan(
         end=end,
         clips=tuple(clips),
         discontinuity=discontinuity,
-        cache=(now - UNCACHED_WITHIN_SECONDS) > start,
+        cache=is_final(end, recordings[-1].duration, now),
     )

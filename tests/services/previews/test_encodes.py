@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -227,7 +228,7 @@ def test_mp4_over_two_overlapping_previews_uses_both_in_order(
     assert duration == pytest.approx(60 * encodes.FRAME_SECONDS, abs=0.5)
 
 
-def test_mp4_from_current_hour_frames_is_valid_and_live(
+def test_mp4_from_current_hour_frames_of_a_range_that_is_over_is_cached_like_frigate(
     make_context: Callable[..., AppContext],
 ) -> None:
     context = make_context(now=T0 + 600)
@@ -236,7 +237,26 @@ def test_mp4_from_current_hour_frames_is_valid_and_live(
     codec, duration, _, _ = mp4_info(made.path)
     assert codec == "h264"
     assert duration == pytest.approx(20 * encodes.FRAME_SECONDS, abs=0.4)
-    assert made.live is True
+    # Written after the range was over, the bytes are final: not live, as on reuse.
+    assert made.live is False
+
+
+def test_mp4_of_a_range_still_being_recorded_is_short_lived_and_made_again(
+    config_factory: Callable[..., FrigateConfig], frigate_db: Path
+) -> None:
+    now = time.time()
+    context, ffmpeg = counted_context(config_factory(), now=now)
+    write_frames(context.paths.preview_frames, "front", [now - 20 + i for i in range(20)])
+
+    async def twice(c: AppContext) -> tuple[encodes.Mp4Preview, encodes.Mp4Preview]:
+        return (
+            await encodes.mp4(c, "front", now - 30, now + 30),
+            await encodes.mp4(c, "front", now - 30, now + 30),
+        )
+
+    first, second = run(context, twice)
+    assert first.live and second.live
+    assert len(ffmpeg.runs) == 2  # its bytes may still change: never served from the cache
 
 
 def test_a_finished_mp4_is_reused_then_swept_after_an_hour(
@@ -247,7 +267,12 @@ def test_a_finished_mp4_is_reused_then_swept_after_an_hour(
 
     async def twice_then_sweep(c: AppContext) -> tuple[Path, bool, int]:
         first = await encodes.mp4(c, "front", T0, T0 + 20)
-        await encodes.mp4(c, "front", T0, T0 + 20)
+        written = first.path.stat()
+        again = await encodes.mp4(c, "front", T0, T0 + 20)
+        # Reuse leaves the file alone: same (size, mtime), so the same ETag, and the same age.
+        reused = again.path.stat()
+        assert (reused.st_size, reused.st_mtime_ns) == (written.st_size, written.st_mtime_ns)
+        assert first.live is False and again.live is False
         assert isinstance(c.clock, FixedClock)
         c.clock.value = first.path.stat().st_mtime + encodes.MP4_CACHE_SECONDS + 1
         removed = await encodes.sweep_mp4_cache(c, force=True)
@@ -257,6 +282,23 @@ def test_a_finished_mp4_is_reused_then_swept_after_an_hour(
     assert len(ffmpeg.runs) == 1
     assert removed == 1 and not still_there
     assert not list(path.parent.glob("*.part.mp4"))
+
+
+def test_an_mp4_near_the_sweeps_age_is_made_again_rather_than_reused(
+    config_factory: Callable[..., FrigateConfig], frigate_db: Path, preview_clip: Path
+) -> None:
+    context, ffmpeg = counted_context(config_factory())
+    add_preview(frigate_db, context.paths.previews, "front", T0, T0 + 60, preview_clip)
+
+    async def age_then_ask(c: AppContext) -> tuple[int, int]:
+        first = (await encodes.mp4(c, "front", T0, T0 + 20)).path.stat().st_mtime_ns
+        assert isinstance(c.clock, FixedClock)
+        c.clock.value = first / 1e9 + encodes.MP4_CACHE_SECONDS - encodes.REUSE_MARGIN_SECONDS + 1
+        second = (await encodes.mp4(c, "front", T0, T0 + 20)).path.stat().st_mtime_ns
+        return first, second
+
+    first, second = run(context, age_then_ask)
+    assert len(ffmpeg.runs) == 2 and second > first
 
 
 def test_mp4_behind_frigate_nginx_is_written_to_the_cache_root(
@@ -286,4 +328,4 @@ def test_a_range_crossing_into_the_current_hour_joins_the_preview_and_the_frames
     # 20 s of hourly preview and 21 frames, each shown for 0.12 s.
     assert duration == pytest.approx((20 + 21) * encodes.FRAME_SECONDS, abs=0.5)
     assert (width, height) == (320, 180)
-    assert made.live is True
+    assert made.live is False  # the range is over: final bytes

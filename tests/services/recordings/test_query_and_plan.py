@@ -10,7 +10,7 @@ import pytest
 from frigate_media.errors import BadRequest, NotFound
 from frigate_media.services import timeranges
 from frigate_media.services.recordings import query
-from frigate_media.services.recordings.vod import build_plan
+from frigate_media.services.recordings.vod import INDEXING_GRACE_SECONDS, build_plan
 from frigate_media.storage.db import open_database
 from tests.support.db import add_recording, create_frigate_db
 
@@ -86,6 +86,26 @@ def test_a_plan_across_segments_trims_first_and_last(recorded: Path) -> None:
     assert all(Path(clip["path"]).exists() for clip in clips)
     assert plan.mapping()["discontinuity"] is True
     assert plan.mapping()["cache"] is False
+
+
+def test_a_range_that_started_over_an_hour_ago_but_ends_later_is_not_cacheable(
+    recorded: Path,
+) -> None:
+    # Frigate's rule (start over an hour ago) would let nginx-vod cache this list for minutes
+    # while the camera keeps recording into the range.
+    plan = build_plan("front", T0, T0 + 7200, now=T0 + 3700)
+    assert len(plan.clips) == 6
+    assert plan.mapping()["cache"] is False
+
+
+def test_a_range_wholly_in_the_past_is_cacheable_once_its_last_segment_is_surely_filed(
+    recorded: Path,
+) -> None:
+    end = T0 + 25
+    settled = end + 10 + INDEXING_GRACE_SECONDS  # the newest segment is 10 s long
+    assert build_plan("front", T0, end, now=settled + 1).mapping()["cache"] is True
+    assert build_plan("front", T0, end, now=settled - 1).mapping()["cache"] is False
+    assert build_plan("front", T0, end, now=end + 1).mapping()["cache"] is False
 
 
 def test_an_empty_range_has_no_plan(recorded: Path) -> None:
