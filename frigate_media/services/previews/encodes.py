@@ -25,6 +25,7 @@ from frigate_media.ffmpeg import concat
 from frigate_media.ffmpeg.probe import probe
 from frigate_media.services.previews.frames import PreviewFrame, list_frames
 from frigate_media.services.timeranges import time_range
+from frigate_media.singleflight import SingleFlight
 from frigate_media.storage.models import Previews
 
 logger = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ class Mp4Preview:
 class PreviewJobs:
     """Per-app state: encodes in flight by request key, and when the MP4 cache was last swept."""
 
-    inflight: dict[tuple[Any, ...], asyncio.Future[Any]] = field(default_factory=dict)
+    inflight: SingleFlight[tuple[Any, ...], Any] = field(default_factory=SingleFlight)
     last_cleanup: float = 0.0
 
     async def shared(self, key: tuple[Any, ...], make: Callable[[], Awaitable[T]]) -> T:
@@ -109,12 +110,7 @@ class PreviewJobs:
 
         A caller that goes away does not cancel the encode others are waiting for.
         """
-        future = self.inflight.get(key)
-        if future is None:
-            future = asyncio.ensure_future(make())
-            self.inflight[key] = future
-            future.add_done_callback(lambda _: self.inflight.pop(key, None))
-        result: T = await asyncio.shield(future)
+        result: T = await self.inflight.run(key, make)
         return result
 
 

@@ -29,6 +29,7 @@ from frigate_media.errors import BadRequest, NotFound, UpstreamFailed
 from frigate_media.ffmpeg import concat
 from frigate_media.services import timeranges
 from frigate_media.services.recordings.vod import VodPlan, build_plan
+from frigate_media.singleflight import SingleFlight
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +134,7 @@ class ClipCache:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self._builds: dict[str, asyncio.Task[Path]] = {}
+        self._builds: SingleFlight[str, Path] = SingleFlight()
 
     def path_for(self, key: str) -> Path:
         return self.directory / f"{key}.mp4"
@@ -159,13 +160,8 @@ class ClipCache:
         existing = await asyncio.to_thread(_touch, target)
         if existing:
             return target
-        task = self._builds.get(key)
-        if task is None:
-            task = asyncio.create_task(self._build(context, key, script))
-            self._builds[key] = task
-            task.add_done_callback(lambda _: self._builds.pop(key, None))
-        # Shielded: one client going away must not cancel the build the others wait for.
-        return await asyncio.shield(task)
+        # One build per key; a client going away does not cancel the build others wait for.
+        return await self._builds.run(key, lambda: self._build(context, key, script))
 
     async def _build(self, context: AppContext, key: str, script: bytes) -> Path:
         target = self.path_for(key)
