@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 
 import pytest
 
@@ -49,7 +50,7 @@ def test_different_keys_run_separately() -> None:
             return n * n
 
         return list(
-            await asyncio.gather(*(flights.run(n, lambda n=n: square(n)) for n in range(4)))
+            await asyncio.gather(*(flights.run(n, functools.partial(square, n)) for n in range(4)))
         )
 
     assert asyncio.run(scenario()) == [0, 1, 4, 9]

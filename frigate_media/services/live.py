@@ -15,6 +15,7 @@ import numpy as np
 from frigate_media.auth.identity import Identity
 from frigate_media.context import AppContext
 from frigate_media.errors import BadRequest, NotFound, UpstreamFailed
+from frigate_media.file_identity import FileIdentity, cached_by_identity
 from frigate_media.frames import encode, preview_frames
 from frigate_media.frames.birdseye import compose
 from frigate_media.frames.overlays import DrawOptions, render
@@ -143,10 +144,14 @@ def error_image() -> Array:
     return image
 
 
-@functools.lru_cache(maxsize=64)
-def _decode_preview(path: str, mtime_ns: int) -> Array | None:
+def _preview_gone(path: str) -> NotFound:
+    return NotFound(f"Preview frame {Path(path).name} is gone")
+
+
+@cached_by_identity(maxsize=64, missing=_preview_gone)  # called with a path
+def _decode_preview(file: FileIdentity) -> Array | None:
     try:
-        return encode.decode_any(Path(path).read_bytes())
+        return encode.decode_any(Path(file.path).read_bytes())
     except OSError:
         return None
 
@@ -157,10 +162,9 @@ def _load_preview(directory: Path, camera: str, before: float | None) -> tuple[s
     if path is None:
         return None
     try:
-        mtime = path.stat().st_mtime_ns
-    except OSError:
+        image = _decode_preview(str(path))
+    except NotFound:
         return None
-    image = _decode_preview(str(path), mtime)
     return (path.name, image) if image is not None else None
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from frigate_media.context import AppContext
 from frigate_media.errors import BadRequest, NotFound, UpstreamFailed
 from frigate_media.ffmpeg import concat
+from frigate_media.file_identity import FileIdentity
 from frigate_media.services import timeranges
 from frigate_media.services.recordings.vod import VodPlan, build_plan
 from frigate_media.singleflight import SingleFlight
@@ -84,8 +85,8 @@ def _fingerprint(plan: VodPlan) -> str:
     digest = hashlib.sha256(f"{plan.camera}|{plan.start!r}|{plan.end!r}".encode())
     for clip in plan.clips:
         try:
-            stat = os.stat(clip.path)
-            identity = f"{stat.st_size}:{stat.st_mtime_ns}"
+            source = FileIdentity.of(clip.path)
+            identity = f"{source.size}:{source.mtime_ns}"
         except OSError:
             identity = "missing"
         digest.update(f"|{clip.path}|{clip.clip_from_ms}|{clip.duration_ms}|{identity}".encode())
