@@ -15,14 +15,14 @@ from frigate_media.services.recordings.frame_at import frame_index
 
 
 def test_opening_a_missing_file_is_not_found(tmp_path: Path) -> None:
-    with pytest.raises(NotFound, match="gone.mp4"):
+    with pytest.raises(NotFound, match=r"gone\.mp4"):
         open_media(str(tmp_path / "gone.mp4"))
 
 
 def test_opening_junk_is_an_upstream_failure(tmp_path: Path) -> None:
     junk = tmp_path / "junk.mp4"
     junk.write_bytes(b"\x00\x00\x00\x18ftypjunk" + bytes(64))
-    with pytest.raises(UpstreamFailed, match="junk.mp4"):
+    with pytest.raises(UpstreamFailed, match=r"junk\.mp4"):
         open_media(str(junk))
 
 
@@ -45,16 +45,16 @@ def test_a_file_replaced_by_a_longer_one_is_probed_again(
 
 def test_probing_a_missing_file_is_not_found_by_every_reader(tmp_path: Path) -> None:
     missing = str(tmp_path / "gone.mp4")
-    with pytest.raises(NotFound, match="gone.mp4"):
+    with pytest.raises(NotFound, match=r"gone\.mp4"):
         probe(missing)
-    with pytest.raises(NotFound, match="gone.mp4"):
+    with pytest.raises(NotFound, match=r"gone\.mp4"):
         frame_index(missing)
-    with pytest.raises(NotFound, match="gone.mp4"):
+    with pytest.raises(NotFound, match=r"gone\.mp4"):
         stream_facts(missing)
 
 
 def test_an_unreadable_recording_has_no_stream_facts(tmp_path: Path) -> None:
     junk = tmp_path / "junk.mp4"
     junk.write_bytes(bytes(128))
-    with pytest.raises(NotFound, match="Unable to read recording junk.mp4"):
+    with pytest.raises(NotFound, match=r"Unable to read recording junk\.mp4"):
         stream_facts(str(junk))
