@@ -23,9 +23,10 @@ from frigate_media.frames.processor import FrameProcessor
 from frigate_media.frames.renderer import RenderKey
 from frigate_media.frames.state import CameraState, Frame
 from frigate_media.frames.yuv import Array, resize, scaled_width, to_bgr
+from frigate_media.services import latest_query
+from frigate_media.services.latest_query import HEIGHT, LatestRequest
 
 ERROR_IMAGE = Path(__file__).resolve().parent.parent / "assets" / "camera-error.jpg"
-MAX_HEIGHT = 10000
 MAX_FPS = 30
 MJPEG_QUALITY = 70
 PACING_SLACK = 0.9  # share of 1/fps a viewer waits before taking the next frame
@@ -34,17 +35,6 @@ MIME = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "webp": "
 NO_STORE = "no-store"
 STORED = "private, max-age=60"
 BIRDSEYE = "birdseye"
-
-
-@dataclass(frozen=True)
-class LatestRequest:
-    """A parsed `latest.<ext>` request."""
-
-    ext: str
-    height: int | None
-    quality: int
-    store: bool
-    options: DrawOptions
 
 
 @dataclass(frozen=True)
@@ -58,16 +48,6 @@ class ImageReply:
     @property
     def not_modified(self) -> bool:
         return self.body is None
-
-
-def check_height(height: int | None) -> None:
-    if height is not None and not 0 <= height <= MAX_HEIGHT:
-        raise BadRequest(f"Invalid height requested: {height} (use 0 to {MAX_HEIGHT})")
-
-
-def check_quality(quality: int) -> None:
-    if not 1 <= quality <= 100:
-        raise BadRequest(f"Invalid quality requested: {quality} (use 1 to 100)")
 
 
 def check_fps(fps: int) -> None:
@@ -179,8 +159,7 @@ async def latest_frame(
     if_none_match: str | None,
 ) -> ImageReply:
     """The newest frame of a camera as an image; never an error for a known camera."""
-    check_height(request.height)
-    check_quality(request.quality)
+    latest_query.check(request)
     processor = frames_of(context)
     camera = context.config.cameras.get(camera_name)
     headers = {"Cache-Control": STORED if request.store else NO_STORE}
@@ -279,7 +258,7 @@ async def mjpeg_stream(
 ) -> AsyncIterator[bytes]:
     """Validate, then return an async generator of MJPEG parts woken by each new frame."""
     check_fps(fps)
-    check_height(height)
+    HEIGHT.check(height)
     processor = frames_of(context)
     context.camera(camera_name)
     state = processor.state(camera_name)

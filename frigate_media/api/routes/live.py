@@ -9,10 +9,11 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse, Response
 
 from frigate_media.api.deps import CameraNameDep, ContextDep, IdentityDep
-from frigate_media.api.fast_latest import latest_request
+from frigate_media.api.latest_query import LatestQueryDep
 from frigate_media.api.streaming import ClosingStreamingResponse
 from frigate_media.frames.overlays import DrawOptions
 from frigate_media.services import grid, live, ptz
+from frigate_media.services.latest_query import latest_request
 
 router = APIRouter(tags=["live"])
 # `/{camera_name}` matches any single segment: this router must be mounted after all others.
@@ -41,39 +42,16 @@ async def latest_frame(
     identity: IdentityDep,
     camera_name: CameraNameDep,
     extension: Extension,
-    bbox: Flag = None,
-    timestamp: Flag = None,
-    zones: Flag = None,
-    mask: Flag = None,
-    motion: Flag = None,
-    paths: Flag = None,
-    regions: Flag = None,
-    quality: int = 70,
-    height: int | None = None,
-    h: Annotated[int | None, Query(description="Alias of height (Home Assistant sends h)")] = None,
-    store: int | None = None,
+    query: LatestQueryDep,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """The newest frame; offline: the newest preview frame (X-Frigate-Offline) or an error image.
 
     Well-formed requests are usually answered by `api.fast_latest` before they get here; both
-    build the service request with `latest_request`.
+    build the service request with `latest_request` from the parameters declared in
+    `services/latest_query.py`.
     """
-    given = {
-        "bbox": bbox,
-        "timestamp": timestamp,
-        "zones": zones,
-        "mask": mask,
-        "motion": motion,
-        "paths": paths,
-        "regions": regions,
-        "quality": quality,
-        "height": height,
-        "h": h,
-        "store": store,
-    }
-    values = {name: value for name, value in given.items() if value is not None}
-    request = latest_request(extension.value, values)
+    request = latest_request(extension.value, query)
     reply = await live.latest_frame(context, identity, camera_name, request, if_none_match)
     if reply.not_modified:
         return Response(status_code=304, headers=reply.headers)
