@@ -12,17 +12,18 @@ from pathlib import Path
 
 import numpy as np
 
+from frigate_media import imaging
 from frigate_media.auth.identity import Identity
 from frigate_media.context import AppContext
 from frigate_media.errors import BadRequest, NotFound, UpstreamFailed
 from frigate_media.file_identity import FileIdentity, cached_by_identity
-from frigate_media.frames import encode, preview_frames
+from frigate_media.frames import preview_frames, yuv
 from frigate_media.frames.birdseye import compose
 from frigate_media.frames.overlays import DrawOptions, render
 from frigate_media.frames.processor import FrameProcessor
 from frigate_media.frames.renderer import RenderKey
 from frigate_media.frames.state import CameraState, Frame
-from frigate_media.frames.yuv import Array, resize, scaled_width, to_bgr
+from frigate_media.frames.yuv import Array, scaled_width, to_bgr
 from frigate_media.services import latest_query
 from frigate_media.services.latest_query import HEIGHT, LatestRequest
 
@@ -99,26 +100,26 @@ def _encode_live(
 ) -> bytes:
     out_w, out_h = size
     if not request.options.any and request.ext in ("jpg", "jpeg"):
-        return encode.jpeg_yuv(frame.data, frame.width, frame.height, out_w, out_h, request.quality)
+        return yuv.jpeg(frame.data, frame.width, frame.height, out_w, out_h, request.quality)
     if not request.options.any and request.ext == "webp":
-        return encode.webp_yuv(frame.data, out_w, out_h, request.quality)
+        return yuv.webp(frame.data, out_w, out_h, request.quality)
     if request.options.any:
         camera = context.config.cameras[frame.camera]
         objects = processor.objects.on_camera(frame.camera)
         image = render(frame, state, camera, objects, request.options)
     else:
         image = to_bgr(frame.data)
-    return encode.encode_bgr_as(resize(image, out_w, out_h), request.ext, request.quality)
+    return imaging.encode(imaging.resize(image, out_w, out_h), request.ext, request.quality)
 
 
 def _encode_still(image: Array, ext: str, size: tuple[int, int], quality: int) -> bytes:
-    return encode.encode_bgr_as(resize(image, size[0], size[1]), ext, quality)
+    return imaging.encode(imaging.resize(image, size[0], size[1]), ext, quality)
 
 
 @functools.lru_cache(maxsize=1)
 def error_image() -> Array:
     """The shipped camera-error picture (decoded once)."""
-    image = encode.decode_any(ERROR_IMAGE.read_bytes())
+    image = imaging.read(ERROR_IMAGE)
     if image is None:  # the package is broken; still answer with an image
         return np.full((720, 1280, 3), 40, np.uint8)
     return image
@@ -130,10 +131,7 @@ def _preview_gone(path: str) -> NotFound:
 
 @cached_by_identity(maxsize=64, missing=_preview_gone)  # called with a path
 def _decode_preview(file: FileIdentity) -> Array | None:
-    try:
-        return encode.decode_any(Path(file.path).read_bytes())
-    except OSError:
-        return None
+    return imaging.read(file.path)
 
 
 def _load_preview(directory: Path, camera: str, before: float | None) -> tuple[str, Array] | None:

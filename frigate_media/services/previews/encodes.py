@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from PIL import Image
-
+from frigate_media import imaging
 from frigate_media.context import AppContext
 from frigate_media.errors import MediaError, NotFound, UpstreamFailed
 from frigate_media.ffmpeg import concat
@@ -167,8 +166,8 @@ def _media_size(path: str) -> tuple[int, int] | None:
         if path.endswith(".mp4"):
             info = probe(path)
             return (info.width, info.height) if info.width and info.height else None
-        with Image.open(path) as image:
-            return image.size
+        with open(path, "rb") as handle:
+            return imaging.declared_size(handle.read())
     except (MediaError, OSError):
         return None
 
