@@ -27,6 +27,7 @@ from pathlib import Path
 from frigate_media.context import AppContext
 from frigate_media.errors import BadRequest, NotFound, UpstreamFailed
 from frigate_media.ffmpeg import concat
+from frigate_media.ffmpeg.args.clips import concat_args
 from frigate_media.file_identity import FileIdentity
 from frigate_media.services import timeranges
 from frigate_media.services.recordings.vod import VodPlan, build_plan
@@ -62,22 +63,6 @@ def concat_list(plan: VodPlan) -> bytes:
         if index == last:
             lines.append(f"outpoint {clip.offset_seconds + clip.duration_seconds:.3f}")
     return ("\n".join(lines) + "\n").encode()
-
-
-def concat_args(output: str, *, fragmented: bool) -> list[str]:
-    flags = "frag_keyframe+empty_moov+default_base_moof" if fragmented else "+faststart"
-    return [
-        "-loglevel",
-        "warning",
-        *concat.input_args(),
-        "-c",
-        "copy",
-        "-movflags",
-        flags,
-        "-f",
-        "mp4",
-        output,
-    ]
 
 
 def _fingerprint(plan: VodPlan) -> str:

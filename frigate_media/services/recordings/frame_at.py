@@ -16,6 +16,7 @@ import av
 
 from frigate_media.context import AppContext
 from frigate_media.errors import BadRequest, NotFound
+from frigate_media.ffmpeg.args.frame_grab import grab_args
 from frigate_media.ffmpeg.probe import missing_media, open_media, probe
 from frigate_media.file_identity import FileIdentity, cached_by_identity
 from frigate_media.services import timeranges
@@ -80,18 +81,6 @@ def locate_frame(recording: Recording, moment: float) -> tuple[float, float]:
     if chosen is None:
         raise NotFound(f"Unable to parse frame at time {moment}")
     return chosen, recording.start_time + (chosen - start)
-
-
-def grab_args(path: str, position: float, codec: str, height: int | None) -> list[str]:
-    """ffmpeg arguments for the single frame at `position` seconds of `path` on stdout."""
-    args = ["-loglevel", "error", "-ss", f"{position:.6f}", "-i", path, "-frames:v", "1"]
-    args += ["-an", "-c:v", codec]
-    if codec == "mjpeg":
-        args += ["-q:v", "2", "-pix_fmt", "yuvj420p"]
-    if height is not None:
-        # Width follows the aspect ratio, rounded to even so every pixel format accepts it.
-        args += ["-vf", f"scale=-2:{height}"]
-    return [*args, "-f", "image2pipe", "pipe:1"]
 
 
 def parse_format(extension: str) -> tuple[str, str]:
