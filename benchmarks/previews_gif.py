@@ -17,6 +17,7 @@ from PIL import Image
 from frigate_media.app import build_context
 from frigate_media.clock import FixedClock
 from frigate_media.config import parse_config
+from frigate_media.ffmpeg.args import hourly_preview
 from frigate_media.ffmpeg.binary import resolve_ffmpeg
 from frigate_media.services.previews import encodes
 from frigate_media.services.previews.frames import frame_name
@@ -42,24 +43,7 @@ def make_hourly_preview(target: Path) -> None:
             "testsrc2=size=320x180:rate=1",
             "-t",
             "3600",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-profile:v",
-            "baseline",
-            "-g",
-            "40",
-            "-bf",
-            "0",
-            "-b:v",
-            "9216",
-            "-pix_fmt",
-            "yuv420p",
-            "-movflags",
-            "+faststart",
-            "-y",
-            str(target),
+            *hourly_preview.output_args(target),
         ],
         check=True,
     )

@@ -26,27 +26,15 @@ from frigate_media.api.media_types import Extension
 from frigate_media.auth.identity import Identity
 from frigate_media.context import AppContext
 from frigate_media.errors import MediaError
-from frigate_media.frames.overlays import DrawOptions
 from frigate_media.frames.processor import FrameProcessor
-from frigate_media.services import live
+from frigate_media.services import latest_query, live
+from frigate_media.services.latest_query import latest_request
 
 EXTENSIONS = "|".join(extension.value for extension in Extension)
 LATEST_PATH = re.compile(rf"/(?P<camera>[A-Za-z0-9_-]+)/latest\.(?P<ext>{EXTENSIONS})")
 INTEGER = re.compile(r"-?\d{1,9}")
-# The route's integer query parameters (see api/routes/live.py), with the defaults it uses.
-INT_PARAMS = (
-    "bbox",
-    "timestamp",
-    "zones",
-    "mask",
-    "motion",
-    "paths",
-    "regions",
-    "quality",
-    "height",
-    "h",
-    "store",
-)
+# The integer query parameters the route takes (all of them: see services/latest_query.py).
+INT_PARAMS = latest_query.NAMES
 MEMO_ENTRIES = 256  # distinct (camera, format, parameters) answers kept for the current frames
 
 MemoKey = tuple[str, str, tuple[tuple[str, int], ...]]
@@ -61,26 +49,6 @@ def parse_latest_query(query_string: bytes) -> dict[str, int] | None:
                 return None  # let FastAPI answer with its 422
             values[name] = int(value)  # like FastAPI: the last of repeated values wins
     return values
-
-
-def latest_request(ext: str, values: dict[str, int]) -> live.LatestRequest:
-    """The service request for parsed parameters, exactly as the FastAPI route builds it."""
-    height = values.get("height", values.get("h"))
-    return live.LatestRequest(
-        ext=ext,
-        height=height,
-        quality=values.get("quality", 70),
-        store=bool(values.get("store")),
-        options=DrawOptions(
-            bounding_boxes=bool(values.get("bbox")),
-            timestamp=bool(values.get("timestamp")),
-            zones=bool(values.get("zones")),
-            mask=bool(values.get("mask")),
-            motion_boxes=bool(values.get("motion")),
-            regions=bool(values.get("regions")),
-            paths=bool(values.get("paths")),
-        ),
-    )
 
 
 def latest_headers(image: live.LiveImage, store: bool) -> tuple[str, dict[str, str]]:
@@ -188,7 +156,7 @@ class LatestFrameFastPath:
         return answer
 
     async def _fresh(
-        self, identity: Identity, camera: str, request: live.LatestRequest
+        self, identity: Identity, camera: str, request: latest_query.LatestRequest
     ) -> LatestAnswer:
         image = await live.latest_frame(self.context, self.frames, identity, camera, request)
         return await prepared(image, request.store)

@@ -1,1 +1,2 @@
-"""ffmpeg as a subprocess: binary resolution, one async runner, and in-process probing."""
+"""ffmpeg: binary resolution, one async runner, in-process probing, and every command line we
+run (`args/`, one module per job)."""

@@ -6,7 +6,6 @@ because a finished recording never changes.
 
 from __future__ import annotations
 
-import functools
 import os
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -14,6 +13,7 @@ from fractions import Fraction
 import av
 
 from frigate_media.errors import NotFound, UpstreamFailed
+from frigate_media.file_identity import FileIdentity, cached_by_identity
 
 
 @dataclass(frozen=True)
@@ -47,18 +47,25 @@ def _seconds(value: int | None, base: Fraction | None) -> float:
     return float(value * base)
 
 
-def open_media(path: str) -> av.container.InputContainer:
-    """Open a media file for demuxing: NotFound when it is gone, UpstreamFailed when unreadable."""
+def missing_media(path: str) -> NotFound:
+    """The error for a media file that is not there (any more)."""
+    return NotFound(f"Media file not found: {os.path.basename(path)}")
+
+
+def open_media(path: str, *, timeout: float | None = None) -> av.container.InputContainer:
+    """Open a media file or URL for demuxing: NotFound when it is gone, UpstreamFailed when
+    unreadable. `timeout` bounds each network read (camera URLs); files need none."""
     try:
-        return av.open(path, metadata_errors="ignore")
+        return av.open(path, metadata_errors="ignore", timeout=timeout)
     except FileNotFoundError:
-        raise NotFound(f"Media file not found: {os.path.basename(path)}") from None
+        raise missing_media(path) from None
     except (av.FFmpegError, OSError) as error:
         raise UpstreamFailed(f"Unable to read {os.path.basename(path)}: {error}") from None
 
 
-def _probe(path: str, with_keyframes: bool) -> MediaInfo:
-    with open_media(path) as container:
+@cached_by_identity(maxsize=4096, missing=missing_media)
+def _probe(file: FileIdentity, with_keyframes: bool) -> MediaInfo:
+    with open_media(file.path) as container:
         video = next(iter(container.streams.video), None)
         audio = next(iter(container.streams.audio), None)
         start = container.start_time / av.time_base if container.start_time is not None else 0.0
@@ -87,15 +94,6 @@ def _probe(path: str, with_keyframes: bool) -> MediaInfo:
         )
 
 
-@functools.lru_cache(maxsize=4096)
-def _cached_probe(path: str, size: int, mtime_ns: int, with_keyframes: bool) -> MediaInfo:
-    return _probe(path, with_keyframes)
-
-
 def probe(path: str, *, keyframes: bool = False) -> MediaInfo:
     """Probe `path`; with `keyframes`, also demux the video track for its keyframe times."""
-    try:
-        stat = os.stat(path)
-    except FileNotFoundError:
-        raise NotFound(f"Media file not found: {os.path.basename(path)}") from None
-    return _cached_probe(path, stat.st_size, stat.st_mtime_ns, keyframes)
+    return _probe(path, keyframes)

@@ -7,7 +7,8 @@ import math
 import numpy as np
 
 from frigate_media.frames.state import Frame
-from frigate_media.frames.yuv import Array, resize, to_bgr
+from frigate_media.frames.yuv import Array, to_bgr
+from frigate_media.imaging import resize
 
 
 def compose(frames: list[Frame], width: int, height: int) -> Array:

@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import shlex
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from frigate_media.config import CameraConfig, GlobalFfmpegConfig, InputConfig
+from frigate_media.ffmpeg.args import ingest
 from frigate_media.ffmpeg.runner import Ffmpeg, StderrTail, terminate
 from frigate_media.frames.yuv import frame_size
 
@@ -18,56 +18,6 @@ logger = logging.getLogger(__name__)
 
 FIRST_FRAME_TIMEOUT = 20.0  # seconds: RTSP negotiation on a loaded host can take a while
 STALL_FLOOR = 1.0  # seconds: never call a stream stalled sooner than this
-
-# Frigate's input presets we can express; unknown presets are dropped (with a warning).
-INPUT_PRESETS: dict[str, list[str]] = {
-    "preset-rtsp-generic": [
-        "-avoid_negative_ts", "make_zero", "-fflags", "+genpts+discardcorrupt",
-        "-rtsp_transport", "tcp", "-timeout", "5000000", "-use_wallclock_as_timestamps", "1",
-    ],
-    "preset-rtsp-restream": ["-rtsp_transport", "tcp", "-timeout", "5000000"],
-    "preset-rtsp-restream-low-latency": [
-        "-rtsp_transport", "tcp", "-timeout", "5000000", "-fflags", "nobuffer",
-        "-flags", "low_delay",
-    ],
-    "preset-rtsp-udp": [
-        "-avoid_negative_ts", "make_zero", "-fflags", "+genpts+discardcorrupt",
-        "-rtsp_transport", "udp", "-timeout", "5000000", "-use_wallclock_as_timestamps", "1",
-    ],
-    "preset-http-mjpeg-generic": ["-use_wallclock_as_timestamps", "1"],
-    "preset-http-reolink": [
-        "-avoid_negative_ts", "make_zero", "-fflags", "+genpts+discardcorrupt",
-        "-flags", "low_delay", "-strict", "experimental", "-analyzeduration", "1000M",
-        "-probesize", "1000M", "-rw_timeout", "5000000",
-    ],
-}  # fmt: skip
-
-
-def split_args(value: str | list[str] | None) -> list[str]:
-    """Frigate's args are a string or a list; presets become their ffmpeg flags."""
-    if value is None:
-        return []
-    tokens = shlex.split(value) if isinstance(value, str) else [str(v) for v in value]
-    result: list[str] = []
-    for token in tokens:
-        if token.startswith("preset-"):
-            preset = INPUT_PRESETS.get(token)
-            if preset is None:
-                logger.warning("ffmpeg preset %s is not supported here; ignored", token)
-            else:
-                result.extend(preset)
-        else:
-            result.append(token)
-    return result
-
-
-def input_args_for(
-    camera: CameraConfig, source: InputConfig, defaults: GlobalFfmpegConfig
-) -> list[str]:
-    value = source.input_args or camera.ffmpeg.input_args or defaults.input_args
-    if value is None and source.path.startswith("rtsp"):
-        value = "preset-rtsp-generic"
-    return split_args(value)
 
 
 def ingest_args(
@@ -78,27 +28,17 @@ def ingest_args(
     height: int,
     fps: int,
 ) -> list[str]:
-    """Frigate's detect pipeline: decode, rate-limit and scale to raw yuv420p on stdout."""
-    global_args = split_args(camera.ffmpeg.global_args or defaults.global_args)
-    global_args = [a for a in global_args if a != "-hide_banner"]
-    if "-loglevel" not in global_args:
-        global_args = ["-loglevel", "warning", *global_args]
-    return [
-        *global_args,
-        *input_args_for(camera, source, defaults),
-        "-i",
+    """The detect command for `source`: the input's args, else the camera's, else the global
+    ones (the command line itself is `ffmpeg/args/ingest.py`'s)."""
+    configured = source.input_args or camera.ffmpeg.input_args or defaults.input_args
+    return ingest.ingest_args(
+        camera.ffmpeg.global_args or defaults.global_args,
+        ingest.input_args(configured, source.path),
         source.path,
-        "-an",
-        "-r",
-        str(fps),
-        "-s",
-        f"{width}x{height}",
-        "-f",
-        "rawvideo",
-        "-pix_fmt",
-        "yuv420p",
-        "pipe:",
-    ]
+        width,
+        height,
+        fps,
+    )
 
 
 async def _drain(stream: asyncio.StreamReader) -> None:

@@ -6,10 +6,8 @@ import math
 import os
 from pathlib import Path
 
-import numpy as np
-
-from frigate_media.frames import encode
-from frigate_media.frames.yuv import Array, resize, to_rgb
+from frigate_media import imaging
+from frigate_media.frames.yuv import Array, to_rgb
 
 PREVIEW_HEIGHT = 180
 PREVIEW_QUALITY = 70
@@ -72,8 +70,7 @@ def write_preview_frame(
     """Encode a 180-px-tall WebP of an I420 frame and move it into place atomically."""
     out_h = min(PREVIEW_HEIGHT, height)
     out_w = max(1, int(out_h * width / height))
-    rgb = resize(to_rgb(frame), out_w, out_h)
-    data = encode.webp_rgb(np.ascontiguousarray(rgb), PREVIEW_QUALITY)
+    data = imaging.webp_rgb(imaging.resize(to_rgb(frame), out_w, out_h), PREVIEW_QUALITY)
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / preview_name(camera, timestamp)
     # The temporary name never matches `preview_<cam>-*.webp`, so no reader sees half a file.

@@ -14,6 +14,7 @@ import numpy as np
 
 from frigate_media.clock import Clock
 from frigate_media.config import CameraConfig, FrigateConfig
+from frigate_media.ffmpeg.probe import open_media
 from frigate_media.ffmpeg.runner import Ffmpeg
 from frigate_media.frames import preview_frames
 from frigate_media.frames.geometry import Box
@@ -271,8 +272,6 @@ class FrameProcessor:
 
 def _probe_size(path: str) -> tuple[int, int]:
     """The input's video size via PyAV (blocking; the caller bounds it with a timeout)."""
-    import av
-
-    with av.open(path, timeout=PROBE_TIMEOUT, metadata_errors="ignore") as container:
+    with open_media(path, timeout=PROBE_TIMEOUT) as container:
         stream = container.streams.video[0]
         return int(stream.codec_context.width), int(stream.codec_context.height)

@@ -19,8 +19,9 @@ import simplejpeg
 
 from frigate_media.errors import BadRequest, NotFound, UpstreamFailed
 from frigate_media.ffmpeg.probe import open_media
-from frigate_media.frames import encode
-from frigate_media.frames.yuv import Array, resize, split
+from frigate_media.frames import yuv
+from frigate_media.frames.yuv import Array, split
+from frigate_media.imaging import encode, resize
 
 JPEG_QUALITY = 95  # about what ffmpeg's `-q:v 2` (the ffmpeg path) gives
 MEDIA_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png"}
@@ -90,7 +91,7 @@ def _jpeg(frame: av.VideoFrame, width: int, height: int, quality: int) -> bytes:
         planes: Array = frame.to_ndarray()
         full = name in FULL_RANGE_FORMATS or frame.color_range == 2  # AVCOL_RANGE_JPEG
         if not full:
-            return encode.jpeg_yuv(planes, source_w, source_h, width, height, quality)
+            return yuv.jpeg(planes, source_w, source_h, width, height, quality)
         parts = split(planes, source_w, source_h)
         chroma = ((width + 1) // 2, (height + 1) // 2)
         data: bytes = simplejpeg.encode_jpeg_yuv_planes(
@@ -109,7 +110,7 @@ def _jpeg(frame: av.VideoFrame, width: int, height: int, quality: int) -> bytes:
 
 def _png(frame: av.VideoFrame, width: int, height: int) -> bytes:
     rgb = frame.to_ndarray(format="rgb24", width=width, height=height, interpolation="BICUBIC")
-    return encode.png_bgr(np.ascontiguousarray(rgb[:, :, ::-1]))
+    return encode(np.ascontiguousarray(rgb[:, :, ::-1]), "png")
 
 
 def decode_frame(

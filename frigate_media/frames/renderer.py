@@ -8,6 +8,8 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
+from frigate_media.singleflight import SingleFlight
+
 MAX_VARIANTS_PER_SOURCE = 64
 
 
@@ -29,7 +31,8 @@ class SharedRenderer:
 
     def __init__(self, executor: Executor) -> None:
         self._executor = executor
-        self._by_source: dict[str, tuple[float, dict[RenderKey, asyncio.Future[bytes]]]] = {}
+        self._by_source: dict[str, tuple[float, dict[RenderKey, bytes]]] = {}
+        self._flights: SingleFlight[RenderKey, bytes] = SingleFlight()
         self.encodes = 0  # how many encodes actually ran (for tests and benchmarks)
 
     async def get(self, key: RenderKey, produce: Callable[[], bytes]) -> bytes:
@@ -42,22 +45,22 @@ class SharedRenderer:
             # A request that raced a newer frame: serve it without disturbing the cache.
             return await self._run(produce)
         variants = entry[1]
-        future = variants.get(key)
-        if future is None:
-            if len(variants) >= MAX_VARIANTS_PER_SOURCE:
-                variants.pop(next(iter(variants)))
-            future = asyncio.ensure_future(self._run(produce))
-            variants[key] = future
-            future.add_done_callback(lambda f: self._forget_failure(key, f))
-        return await asyncio.shield(future)
+        done = variants.get(key)
+        if done is not None:
+            return done
+        return await self._flights.run(key, lambda: self._run_into(variants, key, produce))
+
+    async def _run_into(
+        self, variants: dict[RenderKey, bytes], key: RenderKey, produce: Callable[[], bytes]
+    ) -> bytes:
+        """Encode and keep the result with its frame's variants (a failure is not kept)."""
+        body = await self._run(produce)
+        if len(variants) >= MAX_VARIANTS_PER_SOURCE:
+            variants.pop(next(iter(variants)))
+        variants[key] = body
+        return body
 
     async def _run(self, produce: Callable[[], bytes]) -> bytes:
         self.encodes += 1
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, produce)
-
-    def _forget_failure(self, key: RenderKey, future: asyncio.Future[bytes]) -> None:
-        if future.cancelled() or future.exception() is not None:
-            entry = self._by_source.get(key.source)
-            if entry is not None and entry[1].get(key) is future:
-                del entry[1][key]

@@ -7,14 +7,13 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-import cv2
 import numpy as np
 
 from frigate_media.config import CameraConfig
-from frigate_media.frames import encode
 from frigate_media.frames.draw import calculate_region, draw_box_with_label, draw_timestamp
 from frigate_media.frames.geometry import Box
 from frigate_media.frames.yuv import Array, to_bgr
+from frigate_media.imaging import black, decode, encode, resize_to_height
 
 THUMBNAIL_HEIGHT = 175
 THUMBNAIL_REGION = 300
@@ -110,7 +109,7 @@ class TrackedObject:
             )
             image = image[y1:y2, x1:x2]
         if height:
-            image = to_height(image, height)
+            image = resize_to_height(image, height)
         if timestamp:
             image = np.ascontiguousarray(image)
             if self.timestamp_style is not None:
@@ -126,11 +125,11 @@ class TrackedObject:
             return None, None
         if ext.lower() == "jpg" and not height and quality is None:
             return self.best_jpeg, self.best_frame_time
-        image = encode.decode_any(self.best_jpeg)
+        image = decode(self.best_jpeg)
         if image is None:
             return None, None
         if height:
-            image = to_height(image, height)
+            image = resize_to_height(image, height)
         return encode_bgr(image, ext, quality), self.best_frame_time
 
     def get_thumbnail(self, ext: str) -> bytes:
@@ -138,14 +137,13 @@ class TrackedObject:
         data, _ = self.get_img_bytes(ext, crop=True, height=THUMBNAIL_HEIGHT)
         if data is not None:
             return data
-        black = np.zeros((THUMBNAIL_HEIGHT, THUMBNAIL_HEIGHT, 3), np.uint8)
-        return encode_bgr(black, ext, None)
+        return encode_bgr(black(THUMBNAIL_HEIGHT, THUMBNAIL_HEIGHT), ext, None)
 
     def get_clean_webp(self) -> bytes | None:
         """The whole best frame without drawings, WebP quality 60."""
         if self.best_frame is None:
             return None
-        return encode.webp_bgr(to_bgr(self.best_frame), WEBP_DEFAULT_QUALITY)
+        return encode(to_bgr(self.best_frame), "webp", WEBP_DEFAULT_QUALITY)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -165,23 +163,16 @@ class TrackedObject:
         }
 
 
-def to_height(image: Array, height: int) -> Array:
-    """`image` resized to `height` rows, keeping its aspect (Frigate's INTER_AREA)."""
-    width = max(1, int(height * image.shape[1] / image.shape[0]))
-    resized: Array = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
-    return resized
-
-
 def encode_bgr(image: Array, ext: str, quality: int | None) -> bytes:
     """Frigate's per-extension defaults: jpg 70, webp 60, jpeg OpenCV's 95, png lossless."""
     ext = ext.lower()
     if ext == "jpg":
-        return encode.jpeg_bgr(image, quality or JPEG_DEFAULT_QUALITY)
+        return encode(image, ext, quality or JPEG_DEFAULT_QUALITY)
     if ext == "jpeg":
-        return encode.jpeg_bgr(image, quality or OPENCV_DEFAULT_QUALITY)
+        return encode(image, ext, quality or OPENCV_DEFAULT_QUALITY)
     if ext == "webp":
-        return encode.webp_bgr(image, quality or WEBP_DEFAULT_QUALITY)
-    return encode.png_bgr(image)
+        return encode(image, ext, quality or WEBP_DEFAULT_QUALITY)
+    return encode(image, "png")
 
 
 class TrackedObjects:

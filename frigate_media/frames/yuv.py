@@ -1,4 +1,4 @@
-"""YUV I420 frames as one (h*3/2, w) uint8 array: planes, conversion, range expansion, resizing."""
+"""YUV I420 frames as one (h*3/2, w) uint8 array: planes, conversion, range expansion, encodes."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ from typing import Any
 import cv2
 import numpy as np
 import numpy.typing as npt
+
+from frigate_media import imaging
+from frigate_media.imaging import resize
 
 Array = npt.NDArray[Any]  # OpenCV returns loosely typed arrays; frames are uint8
 
@@ -58,18 +61,6 @@ def to_rgb(frame: Array) -> Array:
     return cv2.cvtColor(frame, cv2.COLOR_YUV2RGB_I420)
 
 
-def interpolation(source_height: int, target_height: int) -> int:
-    """INTER_AREA when shrinking by 2x or more (no aliasing), INTER_LINEAR otherwise (fast)."""
-    return cv2.INTER_AREA if target_height * 2 <= source_height else cv2.INTER_LINEAR
-
-
-def resize(image: Array, width: int, height: int) -> Array:
-    """Resize any 2D/3D image; returns the input itself when the size already matches."""
-    if image.shape[1] == width and image.shape[0] == height:
-        return image
-    return cv2.resize(image, (width, height), interpolation=interpolation(image.shape[0], height))
-
-
 def full_range_planes(frame: Array, width: int, height: int, out_w: int, out_h: int) -> Planes:
     """Planes resized to `out_w` x `out_h` and expanded to full range, ready for JPEG."""
     planes = split(frame, width, height)
@@ -78,6 +69,17 @@ def full_range_planes(frame: Array, width: int, height: int, out_w: int, out_h: 
     u = cv2.LUT(resize(planes.u, chroma_w, chroma_h), _C_LUT)
     v = cv2.LUT(resize(planes.v, chroma_w, chroma_h), _C_LUT)
     return Planes(y, u, v)
+
+
+def jpeg(frame: Array, width: int, height: int, out_w: int, out_h: int, quality: int) -> bytes:
+    """JPEG straight from the I420 planes (no BGR step), resized to `out_w` x `out_h`."""
+    planes = full_range_planes(frame, width, height, out_w, out_h)
+    return imaging.jpeg_planes(planes.y, planes.u, planes.v, quality)
+
+
+def webp(frame: Array, out_w: int, out_h: int, quality: int) -> bytes:
+    """WebP of the frame resized to `out_w` x `out_h`."""
+    return imaging.webp_rgb(resize(to_rgb(frame), out_w, out_h), quality)
 
 
 def scaled_width(width: int, height: int, target_height: int) -> int:

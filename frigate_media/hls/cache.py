@@ -8,6 +8,7 @@ import os
 import time
 from pathlib import Path
 
+from frigate_media.file_identity import FileIdentity
 from frigate_media.hls.remux import Cut
 
 logger = logging.getLogger(__name__)
@@ -28,13 +29,13 @@ class SegmentCache:
     @staticmethod
     def key(cut: Cut) -> str:
         """Path, size and mtime of the recording plus the cut points: any change, a new key."""
-        stat = os.stat(cut.path)
+        source = FileIdentity.of(cut.path)
         material = "|".join(
             (
                 FORMAT_VERSION,
-                cut.path,
-                str(stat.st_size),
-                str(stat.st_mtime_ns),
+                source.path,
+                str(source.size),
+                str(source.mtime_ns),
                 repr(cut.start_offset),
                 repr(cut.duration),
                 repr(cut.timeline_offset),

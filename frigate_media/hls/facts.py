@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import functools
 import os
 from dataclasses import dataclass
 
 import av
 
-from frigate_media.errors import NotFound
+from frigate_media.errors import NotFound, UpstreamFailed
+from frigate_media.ffmpeg.probe import open_media
+from frigate_media.file_identity import FileIdentity, cached_by_identity
 from frigate_media.hls.codecs import audio_codec, video_codec
 from frigate_media.hls.remux import MP4_AUDIO_CODECS
 
@@ -33,11 +34,18 @@ class StreamFacts:
         return self.video_codec + (f",{self.audio_codec}" if self.audio_codec else "")
 
 
-@functools.lru_cache(maxsize=1024)
-def _read(path: str, size: int, mtime_ns: int) -> StreamFacts:
+def _missing(path: str) -> NotFound:
+    return NotFound(f"Recording not found: {os.path.basename(path)}")
+
+
+@cached_by_identity(maxsize=1024, missing=_missing)  # called with a path
+def stream_facts(file: FileIdentity) -> StreamFacts:
+    """Facts about a recording, cached by (path, size, mtime). Blocking."""
+    path, size = file.path, file.size
     try:
-        container = av.open(path, metadata_errors="ignore")
-    except (av.FFmpegError, OSError):
+        container = open_media(path)
+    except UpstreamFailed:
+        # nginx-vod answers an unreadable file with an error Frigate's nginx turns into 404.
         raise NotFound(f"Unable to read recording {os.path.basename(path)}") from None
     with container:
         video = next(iter(container.streams.video), None)
@@ -61,12 +69,3 @@ def _read(path: str, size: int, mtime_ns: int) -> StreamFacts:
                 else None
             ),
         )
-
-
-def stream_facts(path: str) -> StreamFacts:
-    """Facts about `path`, cached by (path, size, mtime). Blocking."""
-    try:
-        stat = os.stat(path)
-    except OSError:
-        raise NotFound(f"Recording not found: {os.path.basename(path)}") from None
-    return _read(path, stat.st_size, stat.st_mtime_ns)

@@ -15,7 +15,8 @@ from typing import Any
 
 import av
 
-from frigate_media.errors import NotFound, UpstreamFailed
+from frigate_media.errors import UpstreamFailed
+from frigate_media.ffmpeg.probe import open_media
 from frigate_media.hls.boxes import split_fragmented
 
 FRAGMENT_OPTIONS = {
@@ -53,18 +54,9 @@ def _shift(packet: Any, seconds: float) -> None:
         packet.dts += ticks
 
 
-def _open(path: str) -> Any:
-    try:
-        return av.open(path, metadata_errors="ignore")
-    except FileNotFoundError:
-        raise NotFound(f"Recording not found: {os.path.basename(path)}") from None
-    except (av.FFmpegError, OSError) as error:
-        raise UpstreamFailed(f"Unable to read {os.path.basename(path)}: {error}") from None
-
-
 def remux(cut: Cut) -> tuple[bytes, bytes]:
     """(init, media) of `cut`: ftyp+moov, and the moof+mdat boxes. Blocking (CPU and disk)."""
-    container = _open(cut.path)
+    container = open_media(cut.path)
     with container:
         video = next(iter(container.streams.video), None)
         if video is None:

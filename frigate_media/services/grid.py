@@ -9,9 +9,9 @@ from typing import Any
 import cv2
 import numpy as np
 
+from frigate_media import imaging
 from frigate_media.context import AppContext
 from frigate_media.errors import BadRequest, NotFound, UpstreamFailed
-from frigate_media.frames import encode
 from frigate_media.frames.processor import FrameProcessor
 from frigate_media.frames.state import Frame
 from frigate_media.frames.yuv import to_bgr
@@ -77,7 +77,7 @@ def draw_grid(
                     draw_color,
                     2,
                 )
-    return encode.jpeg_bgr(image, GRID_QUALITY)
+    return imaging.encode(image, "jpg", GRID_QUALITY)
 
 
 async def grid_snapshot(

@@ -23,6 +23,7 @@ from frigate_media.hls.playlist import Variant, render_master, render_media
 from frigate_media.hls.remux import Cut, remux
 from frigate_media.services.recordings.vod import VodPlan
 from frigate_media.services.recordings.vod_forms import VodRange, plan_for
+from frigate_media.singleflight import SingleFlight
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ class HlsService:
         self.queue_wait = limits.ffmpeg_queue_wait
         self.timeout = min(REMUX_TIMEOUT_SECONDS, limits.ffmpeg_timeout)
         self._slots = asyncio.Semaphore(limits.hls_jobs)
-        self._inflight: dict[str, asyncio.Future[None]] = {}
+        self._remuxes: SingleFlight[str, None] = SingleFlight()
         self._written = 0
         self._plans: dict[VodRange, tuple[float, VodPlan]] = {}
 
@@ -171,16 +172,12 @@ class HlsService:
 
     async def _ensure(self, key: str, cut: Cut) -> None:
         """Make sure `key` is cached: reuse the file, join a remux under way, or start one."""
-        future = self._inflight.get(key)
-        if future is None:
-            if await asyncio.to_thread(self.cache.lookup, self.cache.media_path(key)):
-                return
-            future = self._inflight.get(key)  # another request may have started it meanwhile
-        if future is None:
-            future = asyncio.ensure_future(self._produce(key, cut))
-            self._inflight[key] = future
-            future.add_done_callback(lambda _: self._inflight.pop(key, None))
-        await asyncio.shield(future)
+        if not self._remuxes.running(key) and await asyncio.to_thread(
+            self.cache.lookup, self.cache.media_path(key)
+        ):
+            return
+        # Joins a remux another request started meanwhile, if any.
+        await self._remuxes.run(key, lambda: self._produce(key, cut))
 
     async def _produce(self, key: str, cut: Cut) -> None:
         try:

@@ -12,19 +12,22 @@ from pathlib import Path
 
 import numpy as np
 
+from frigate_media import imaging
 from frigate_media.auth.identity import Identity
 from frigate_media.context import AppContext
 from frigate_media.errors import BadRequest, NotFound
-from frigate_media.frames import encode, preview_frames
+from frigate_media.file_identity import FileIdentity, cached_by_identity
+from frigate_media.frames import preview_frames, yuv
 from frigate_media.frames.birdseye import compose
 from frigate_media.frames.overlays import DrawOptions, render
 from frigate_media.frames.processor import FrameProcessor
 from frigate_media.frames.renderer import RenderKey
 from frigate_media.frames.state import CameraState, Frame
-from frigate_media.frames.yuv import Array, resize, scaled_width, to_bgr
+from frigate_media.frames.yuv import Array, scaled_width, to_bgr
+from frigate_media.services import latest_query
+from frigate_media.services.latest_query import HEIGHT, LatestRequest
 
 ERROR_IMAGE = Path(__file__).resolve().parent.parent / "assets" / "camera-error.jpg"
-MAX_HEIGHT = 10000
 MAX_FPS = 30
 MJPEG_QUALITY = 70
 PACING_SLACK = 0.9  # share of 1/fps a viewer waits before taking the next frame
@@ -33,17 +36,6 @@ BIRDSEYE = "birdseye"
 
 
 @dataclass(frozen=True)
-class LatestRequest:
-    """A parsed `latest.<ext>` request."""
-
-    ext: str
-    height: int | None
-    quality: int
-    store: bool
-    options: DrawOptions
-
-
-@dataclass(frozen=True, slots=True)
 class LiveImage:
     """A latest-frame answer before it is encoded: what it is, and how to get its bytes.
 
@@ -55,16 +47,6 @@ class LiveImage:
     image_format: str
     offline: bool  # the camera is offline and this is its newest preview frame
     encode: Callable[[], Awaitable[bytes]] = field(repr=False, compare=False)
-
-
-def check_height(height: int | None) -> None:
-    if height is not None and not 0 <= height <= MAX_HEIGHT:
-        raise BadRequest(f"Invalid height requested: {height} (use 0 to {MAX_HEIGHT})")
-
-
-def check_quality(quality: int) -> None:
-    if not 1 <= quality <= 100:
-        raise BadRequest(f"Invalid quality requested: {quality} (use 1 to 100)")
 
 
 def check_fps(fps: int) -> None:
@@ -96,37 +78,38 @@ def _encode_live(
 ) -> bytes:
     out_w, out_h = size
     if not request.options.any and request.ext in ("jpg", "jpeg"):
-        return encode.jpeg_yuv(frame.data, frame.width, frame.height, out_w, out_h, request.quality)
+        return yuv.jpeg(frame.data, frame.width, frame.height, out_w, out_h, request.quality)
     if not request.options.any and request.ext == "webp":
-        return encode.webp_yuv(frame.data, out_w, out_h, request.quality)
+        return yuv.webp(frame.data, out_w, out_h, request.quality)
     if request.options.any:
         camera = context.config.cameras[frame.camera]
         objects = processor.objects.on_camera(frame.camera)
         image = render(frame, state, camera, objects, request.options)
     else:
         image = to_bgr(frame.data)
-    return encode.encode_bgr_as(resize(image, out_w, out_h), request.ext, request.quality)
+    return imaging.encode(imaging.resize(image, out_w, out_h), request.ext, request.quality)
 
 
 def _encode_still(image: Array, ext: str, size: tuple[int, int], quality: int) -> bytes:
-    return encode.encode_bgr_as(resize(image, size[0], size[1]), ext, quality)
+    return imaging.encode(imaging.resize(image, size[0], size[1]), ext, quality)
 
 
 @functools.lru_cache(maxsize=1)
 def error_image() -> Array:
     """The shipped camera-error picture (decoded once)."""
-    image = encode.decode_any(ERROR_IMAGE.read_bytes())
+    image = imaging.read(ERROR_IMAGE)
     if image is None:  # the package is broken; still answer with an image
         return np.full((720, 1280, 3), 40, np.uint8)
     return image
 
 
-@functools.lru_cache(maxsize=64)
-def _decode_preview(path: str, mtime_ns: int) -> Array | None:
-    try:
-        return encode.decode_any(Path(path).read_bytes())
-    except OSError:
-        return None
+def _preview_gone(path: str) -> NotFound:
+    return NotFound(f"Preview frame {Path(path).name} is gone")
+
+
+@cached_by_identity(maxsize=64, missing=_preview_gone)  # called with a path
+def _decode_preview(file: FileIdentity) -> Array | None:
+    return imaging.read(file.path)
 
 
 def _load_preview(directory: Path, camera: str, before: float | None) -> tuple[str, Array] | None:
@@ -135,10 +118,9 @@ def _load_preview(directory: Path, camera: str, before: float | None) -> tuple[s
     if path is None:
         return None
     try:
-        mtime = path.stat().st_mtime_ns
-    except OSError:
+        image = _decode_preview(str(path))
+    except NotFound:
         return None
-    image = _decode_preview(str(path), mtime)
     return (path.name, image) if image is not None else None
 
 
@@ -153,8 +135,7 @@ async def latest_frame(
     request: LatestRequest,
 ) -> LiveImage:
     """The newest frame of a camera as an image; never an error for a known camera."""
-    check_height(request.height)
-    check_quality(request.quality)
+    latest_query.check(request)
     camera = context.config.cameras.get(camera_name)
     if camera is None:
         birdseye = context.config.birdseye
@@ -233,7 +214,7 @@ async def mjpeg_stream(
 ) -> AsyncIterator[bytes]:
     """Validate, then return an async generator of MJPEG parts woken by each new frame."""
     check_fps(fps)
-    check_height(height)
+    HEIGHT.check(height)
     context.camera(camera_name)
     state = processor.state(camera_name)
     if state is None:

@@ -20,17 +20,13 @@ from pathlib import Path
 from frigate_media.context import AppContext
 from frigate_media.errors import MediaError, NotFound
 from frigate_media.ffmpeg import concat
+from frigate_media.ffmpeg.args.hourly_preview import encode_args
 from frigate_media.services.previews.frames import PreviewFrame, frame_name, list_frames
 from frigate_media.storage.models import Previews
 
 logger = logging.getLogger(__name__)
 
 HOUR = 3600.0
-# Frigate's preview encode: low bit rate, a keyframe every 40 frames for scrubbing, no B-frames,
-# variable frame rate (frames are taken when something changes, at most ~2 per second).
-PREVIEW_HEIGHT = 180
-KEYFRAME_INTERVAL = 40
-BIT_RATE = "9216"  # Frigate's "medium" preview quality
 POLL_SECONDS = 5.0
 
 
@@ -50,45 +46,6 @@ def playlist(frames: Sequence[PreviewFrame], end: float) -> bytes:
     # Listing the last file again makes the concat demuxer honour the last duration.
     lines.append(concat.file_entry(frames[-1].path))
     return ("\n".join(lines) + "\n").encode()
-
-
-def encode_args(target: Path) -> list[str]:
-    """ffmpeg arguments: frames list on stdin → a small VFR H.264 faststart MP4."""
-    # Landscape frames become 180 px tall, portrait ones 180 px wide (Frigate's PREVIEW_HEIGHT).
-    scale = f"scale='if(gte(iw,ih),-2,{PREVIEW_HEIGHT})':'if(gte(iw,ih),{PREVIEW_HEIGHT},-2)'"
-    return [
-        "-loglevel",
-        "warning",
-        "-threads",
-        "1",
-        *concat.input_args(),
-        "-vf",
-        scale,
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-profile:v",
-        "baseline",
-        "-threads",
-        "1",
-        "-g",
-        str(KEYFRAME_INTERVAL),
-        "-bf",
-        "0",
-        "-b:v",
-        BIT_RATE,
-        "-fps_mode",
-        "vfr",
-        "-pix_fmt",
-        "yuv420p",
-        "-movflags",
-        "+faststart",
-        "-f",
-        "mp4",
-        "-y",
-        str(target),
-    ]
 
 
 def _group_by_hour(frames: Sequence[PreviewFrame]) -> list[list[PreviewFrame]]:

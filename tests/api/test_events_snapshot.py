@@ -7,6 +7,7 @@ import numpy as np
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import FRONT_ONLY, EventMedia
+from tests.support.images import bomb_png
 
 
 def decode(data: bytes) -> np.ndarray:
@@ -209,6 +210,20 @@ def test_undecodable_png_is_400_and_writes_nothing(
     event_id = event_media.event("front")
     event_media.clips.mkdir(parents=True, exist_ok=True)
     (event_media.clips / f"front-{event_id}-clean.png").write_bytes(b"not a png")
+
+    response = events_client.get(f"/api/events/{event_id}/snapshot-clean.webp")
+
+    assert response.status_code == 400
+    assert response.json()["message"] == "Unable to load clean snapshot for event"
+    assert not (event_media.clips / f"front-{event_id}-clean.webp").exists()
+
+
+def test_a_clean_png_declaring_a_huge_picture_is_400_and_writes_nothing(
+    events_client: TestClient, event_media: EventMedia
+) -> None:
+    event_id = event_media.event("front")
+    event_media.clips.mkdir(parents=True, exist_ok=True)
+    (event_media.clips / f"front-{event_id}-clean.png").write_bytes(bomb_png())
 
     response = events_client.get(f"/api/events/{event_id}/snapshot-clean.webp")
 

@@ -19,6 +19,7 @@ from frigate_media.frames.processor import FrameProcessor
 from tests.frames.conftest import HEIGHT, WIDTH, lavfi_camera, wait_live
 from tests.support.app import context_of
 from tests.support.db import insert
+from tests.support.images import bomb_png
 from tests.support.media import make_image
 
 
@@ -198,6 +199,18 @@ def test_offline_camera_serves_its_own_newest_preview_frame(
     assert resized.shape[:2] == (90, 160)
     etag = client.get("/api/front/latest.jpg").headers["etag"]
     assert client.get("/api/front/latest.jpg", headers={"If-None-Match": etag}).status_code == 304
+
+
+def test_an_offline_preview_frame_declaring_a_huge_picture_is_not_decoded(
+    client: TestClient, tmp_path: Path
+) -> None:
+    frames = tmp_path / "cache" / "preview_frames"
+    frames.mkdir(parents=True, exist_ok=True)
+    (frames / "preview_front-1700000000.5.webp").write_bytes(bomb_png())
+    response = client.get("/api/front/latest.jpg")
+    assert response.status_code == 200
+    assert "x-frigate-offline" not in response.headers  # the error image, not the frame
+    assert decode(response.content).shape[0] == 360
 
 
 def test_back_gets_no_preview_of_front(client: TestClient, tmp_path: Path) -> None:

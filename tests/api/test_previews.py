@@ -16,6 +16,7 @@ from frigate_media.ffmpeg.runner import FfmpegRunner
 from frigate_media.services.previews.frames import frame_name
 from tests.support.app import context_of
 from tests.support.db import insert
+from tests.support.images import bomb_png
 from tests.support.media import ffmpeg_binary
 from tests.support.previews import T0, add_preview, gif_info, mp4_info, write_frames
 
@@ -323,6 +324,16 @@ def test_preview_thumbnail_checks_the_camera_in_the_name(
     write_frames(context_of(client).paths.preview_frames, camera, [T0 + 2])
     response = client.get(f"/api/preview/{frame_name(camera, T0 + 2)}/thumbnail.jpg")
     assert response.status_code == status
+
+
+def test_a_preview_frame_declaring_a_huge_picture_is_not_decoded(
+    make_client: Callable[..., TestClient],
+) -> None:
+    client = make_client()
+    directory = context_of(client).paths.preview_frames
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / frame_name("front", T0 + 2)).write_bytes(bomb_png())
+    assert_json_error(client.get(f"/api/preview/{frame_name('front', T0 + 2)}/thumbnail.jpg"), 404)
 
 
 # ------------------------------------------------------------------ UI lists

@@ -12,7 +12,7 @@ import simplejpeg
 from fastapi.testclient import TestClient
 
 from frigate_media.config import parse_config
-from frigate_media.frames.ingest import ingest_args, split_args
+from frigate_media.frames.ingest import ingest_args
 from tests.frames.conftest import (
     HEIGHT,
     WIDTH,
@@ -105,32 +105,31 @@ def test_a_camera_whose_input_never_works_serves_the_error_image(
     assert simplejpeg.decode_jpeg_header(response.content)[0] == HEIGHT
 
 
-def test_ingest_arguments_follow_frigates_detect_pipeline() -> None:
+def test_ingest_arguments_take_the_inputs_then_the_cameras_then_the_global_config() -> None:
+    """The command line itself is tested in tests/ffmpeg/args/test_ingest.py."""
     config = parse_config(
-        {"cameras": {"c": camera_config("rtsp://cam/stream", "", detect={"fps": 7})}}
+        {
+            "ffmpeg": {"input_args": "-global-in", "global_args": "-loglevel error"},
+            "cameras": {
+                "c": camera_config("rtsp://cam/stream", "", detect={"fps": 7}),
+                "d": camera_config("rtsp://cam/d", "-input-in", detect={"fps": 7}),
+            },
+        }
     )
+    for name, expected in (("c", "-global-in"), ("d", "-input-in")):
+        camera = config.cameras[name]
+        source = camera.input_with_role("detect")
+        assert source is not None
+        args = ingest_args(camera, source, config.ffmpeg, 640, 360, 7)
+        assert args[: args.index("-i") + 2] == [
+            "-loglevel",
+            "error",
+            expected,
+            "-i",
+            source.path,
+        ]
     camera = config.cameras["c"]
+    camera.ffmpeg.input_args = "-camera-in"
     source = camera.input_with_role("detect")
     assert source is not None
-    args = ingest_args(camera, source, config.ffmpeg, 640, 360, 7)
-    assert args[args.index("-i") + 1] == "rtsp://cam/stream"
-    assert "-rtsp_transport" in args  # rtsp without input args gets Frigate's generic preset
-    assert args[-9:] == [
-        "-r",
-        "7",
-        "-s",
-        "640x360",
-        "-f",
-        "rawvideo",
-        "-pix_fmt",
-        "yuv420p",
-        "pipe:",
-    ]
-    assert split_args("preset-rtsp-restream -an") == [
-        "-rtsp_transport",
-        "tcp",
-        "-timeout",
-        "5000000",
-        "-an",
-    ]
-    assert split_args("preset-unknown-thing") == []
+    assert "-camera-in" in ingest_args(camera, source, config.ffmpeg, 640, 360, 7)

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from frigate_media import imaging
 from frigate_media.api import frigate_headers, http_cache, media_types
 from frigate_media.api.deps import CameraDep, ContextDep, IdentityDep
 from frigate_media.errors import NotFound
-from frigate_media.services import imaging
 from frigate_media.services.events.ranges import event_clip_range
 from frigate_media.services.events.records import (
     checked_label,

@@ -10,11 +10,13 @@ from fastapi.responses import JSONResponse, Response
 
 from frigate_media.api import http_cache, media_types
 from frigate_media.api.deps import CameraNameDep, ContextDep, FramesDep, IdentityDep
-from frigate_media.api.fast_latest import latest_request, latest_response
+from frigate_media.api.fast_latest import latest_response
+from frigate_media.api.latest_query import LatestQueryDep
 from frigate_media.api.media_types import Extension
 from frigate_media.api.streaming import ClosingStreamingResponse
 from frigate_media.frames.overlays import DrawOptions
 from frigate_media.services import grid, grid_clear, live, ptz
+from frigate_media.services.latest_query import latest_request
 
 router = APIRouter(tags=["live"])
 # `/{camera_name}` matches any single segment: a catch-all in the route table (api/route_table).
@@ -37,39 +39,16 @@ async def latest_frame(
     identity: IdentityDep,
     camera_name: CameraNameDep,
     extension: Extension,
-    bbox: Flag = None,
-    timestamp: Flag = None,
-    zones: Flag = None,
-    mask: Flag = None,
-    motion: Flag = None,
-    paths: Flag = None,
-    regions: Flag = None,
-    quality: int = 70,
-    height: int | None = None,
-    h: Annotated[int | None, Query(description="Alias of height (Home Assistant sends h)")] = None,
-    store: int | None = None,
+    query: LatestQueryDep,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """The newest frame; offline: the newest preview frame (X-Frigate-Offline) or an error image.
 
     Well-formed requests are usually answered by `api.fast_latest` before they get here; both
-    build the service request with `latest_request` and the headers with `latest_headers`.
+    build the service request with `latest_request` from the parameters declared in
+    `services/latest_query.py` and the headers with `latest_headers`.
     """
-    given = {
-        "bbox": bbox,
-        "timestamp": timestamp,
-        "zones": zones,
-        "mask": mask,
-        "motion": motion,
-        "paths": paths,
-        "regions": regions,
-        "quality": quality,
-        "height": height,
-        "h": h,
-        "store": store,
-    }
-    values = {name: value for name, value in given.items() if value is not None}
-    request = latest_request(extension.value, values)
+    request = latest_request(extension.value, query)
     image = await live.latest_frame(context, frames, identity, camera_name, request)
     return await latest_response(image, request.store, if_none_match)
 

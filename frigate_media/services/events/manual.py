@@ -16,13 +16,13 @@ from typing import Any
 
 import numpy as np
 
+from frigate_media import imaging
 from frigate_media.auth.identity import Identity
 from frigate_media.config import CameraConfig
 from frigate_media.context import AppContext
 from frigate_media.errors import BadRequest, NotFound
 from frigate_media.frames.processor import FrameProcessor
 from frigate_media.frames.yuv import to_bgr
-from frigate_media.services import imaging
 from frigate_media.services.events import files
 from frigate_media.services.events.records import EventRecord, checked_id, checked_label, find_event
 from frigate_media.services.events.snapshot_render import SnapshotSettings, render
@@ -93,7 +93,7 @@ def _live_frame(frames: FrameProcessor, camera: CameraConfig) -> tuple[imaging.I
 
 def _black(camera: CameraConfig) -> imaging.Image:
     width, height = camera.detect.width or DEFAULT_SIZE[0], camera.detect.height or DEFAULT_SIZE[1]
-    return np.zeros((height, width, 3), np.uint8)
+    return imaging.black(width, height)
 
 
 def write_clean_and_thumbnail(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from frigate_media import imaging
 from frigate_media.config import SnapshotsConfig, TimestampStyleConfig
 from frigate_media.frames.draw import calculate_region, draw_box_with_label, draw_timestamp
-from frigate_media.services import imaging
 from frigate_media.services.events.records import EventRecord
 
 Box = tuple[int, int, int, int]

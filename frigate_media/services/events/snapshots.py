@@ -7,11 +7,11 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
+from frigate_media import imaging
 from frigate_media.auth.identity import Identity
 from frigate_media.config import SnapshotsConfig, TimestampStyleConfig
 from frigate_media.context import AppContext
 from frigate_media.errors import BadRequest, NotFound
-from frigate_media.services import imaging
 from frigate_media.services.events import files
 from frigate_media.services.events.records import EventRecord, checked_id, find_event, load_event
 from frigate_media.services.events.snapshot_render import SnapshotSettings, render, resolve_settings

@@ -6,10 +6,10 @@ import asyncio
 import base64
 import binascii
 
+from frigate_media import imaging
 from frigate_media.auth.identity import Identity
 from frigate_media.context import AppContext
 from frigate_media.errors import NotFound
-from frigate_media.services import imaging
 from frigate_media.services.events import files
 from frigate_media.services.events.records import EventRecord, checked_id, find_event
 from frigate_media.services.events.snapshots import EventImage

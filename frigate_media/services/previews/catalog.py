@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import io
 from pathlib import Path
 from typing import Any, Literal
 
-from PIL import Image
-
+from frigate_media import imaging
 from frigate_media.context import AppContext
 from frigate_media.errors import BadRequest, NotFound
 from frigate_media.services.previews.frames import list_frames
@@ -83,13 +81,10 @@ def _read_frame(path: Path, fmt: FrameFormat) -> bytes:
         raise NotFound("Image file not found") from None
     if fmt == "webp":
         return data
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            output = io.BytesIO()
-            image.convert("RGB").save(output, "JPEG", quality=FRAME_JPEG_QUALITY)
-            return output.getvalue()
-    except OSError:
-        raise NotFound("Image file not found") from None
+    image = imaging.decode(data)
+    if image is None:
+        raise NotFound("Image file not found")
+    return imaging.encode(image, "jpg", FRAME_JPEG_QUALITY)
 
 
 async def frame_image(context: AppContext, file_name: str, fmt: FrameFormat) -> bytes:

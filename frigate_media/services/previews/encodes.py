@@ -17,24 +17,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from PIL import Image
-
+from frigate_media import imaging
 from frigate_media.context import AppContext
 from frigate_media.errors import MediaError, NotFound, UpstreamFailed
 from frigate_media.ffmpeg import concat
+from frigate_media.ffmpeg.args import previews as preview_args
+from frigate_media.ffmpeg.args.previews import FRAME_SECONDS
 from frigate_media.ffmpeg.probe import probe
 from frigate_media.services.previews.frames import PreviewFrame, list_frames
 from frigate_media.services.timeranges import time_range
+from frigate_media.singleflight import SingleFlight
 from frigate_media.storage.models import Previews
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# Frigate's preview timing: each cached frame shows for 0.12 s, hourly previews are sped up by
-# the same factor, and the output runs at 8 fps.
-FRAME_SECONDS = 0.12
-OUTPUT_FPS = 8
 # Frigate's record cleanup removes cached preview MP4s after an hour; we do the same for ours.
 MP4_CACHE_SECONDS = 3600.0
 CLEANUP_EVERY_SECONDS = 60.0
@@ -105,7 +103,7 @@ class Mp4Preview:
 class PreviewJobs:
     """Per-app state: encodes in flight by request key, and when the MP4 cache was last swept."""
 
-    inflight: dict[tuple[Any, ...], asyncio.Future[Any]] = field(default_factory=dict)
+    inflight: SingleFlight[tuple[Any, ...], Any] = field(default_factory=SingleFlight)
     last_cleanup: float = 0.0
 
     async def shared(self, key: tuple[Any, ...], make: Callable[[], Awaitable[T]]) -> T:
@@ -113,12 +111,7 @@ class PreviewJobs:
 
         A caller that goes away does not cancel the encode others are waiting for.
         """
-        future = self.inflight.get(key)
-        if future is None:
-            future = asyncio.ensure_future(make())
-            self.inflight[key] = future
-            future.add_done_callback(lambda _: self.inflight.pop(key, None))
-        result: T = await asyncio.shield(future)
+        result: T = await self.inflight.run(key, make)
         return result
 
 
@@ -167,8 +160,8 @@ def _media_size(path: str) -> tuple[int, int] | None:
         if path.endswith(".mp4"):
             info = probe(path)
             return (info.width, info.height) if info.width and info.height else None
-        with Image.open(path) as image:
-            return image.size
+        with open(path, "rb") as handle:
+            return imaging.declared_size(handle.read())
     except (MediaError, OSError):
         return None
 
@@ -205,7 +198,7 @@ async def select_sources(
     return PreviewSource(tuple(present), tuple(frames), live, size)
 
 
-# ---------------------------------------------------------------- ffmpeg arguments
+# ---------------------------------------------------------------- ffmpeg input
 
 
 def frames_playlist(frames: Sequence[PreviewFrame]) -> bytes:
@@ -219,54 +212,9 @@ def frames_playlist(frames: Sequence[PreviewFrame]) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def _scale(size: tuple[int, int] | None) -> str:
-    if size is None:
-        return ""
-    width, height = size
-    return (
-        f",scale={width}:{height}:force_original_aspect_ratio=decrease,"
-        f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1"
-    )
-
-
-def input_args(source: PreviewSource) -> tuple[list[str], str, bytes | None]:
-    """ffmpeg inputs, the filter graph ending in [out], and the frames playlist for stdin."""
-    args: list[str] = []
-    chains: list[str] = []
-    scale = _scale(source.size)
-    for index, segment in enumerate(source.segments):
-        # -ss before -i seeks to the keyframe and then decodes up to the exact time.
-        args += ["-ss", f"{segment.offset:.3f}", "-t", f"{segment.duration:.3f}"]
-        args += ["-i", segment.path]
-        chains.append(f"[{index}:v]setpts={FRAME_SECONDS}*(PTS-STARTPTS){scale}[v{index}]")
-    playlist = None
-    if source.frames:
-        index = len(source.segments)
-        args += concat.input_args()
-        chains.append(f"[{index}:v]setpts=PTS-STARTPTS{scale}[v{index}]")
-        playlist = frames_playlist(source.frames)
-    count = source.input_count
-    joined = "".join(f"[v{i}]" for i in range(count))
-    if count > 1:
-        chains.append(f"{joined}concat=n={count}:v=1:a=0,fps={OUTPUT_FPS}[out]")
-    else:
-        chains.append(f"[v0]fps={OUTPUT_FPS}[out]")
-    return ["-loglevel", "warning", *args], ";".join(chains), playlist
-
-
-def gif_args(source: PreviewSource) -> tuple[list[str], bytes | None]:
-    inputs, graph, playlist = input_args(source)
-    output = ["-loop", "0", "-c:v", "gif", "-f", "gif", "-"]
-    return [*inputs, "-filter_complex", graph, "-map", "[out]", *output], playlist
-
-
-def mp4_args(source: PreviewSource, target: Path) -> tuple[list[str], bytes | None]:
-    inputs, graph, playlist = input_args(source)
-    # libx264 with yuv420p needs even dimensions.
-    graph = graph.replace("[out]", ",scale=trunc(iw/2)*2:trunc(ih/2)*2[out]")
-    output = ["-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p"]
-    output += ["-movflags", "+faststart", "-f", "mp4", "-y", str(target)]
-    return [*inputs, "-filter_complex", graph, "-map", "[out]", *output], playlist
+def _playlist(source: PreviewSource) -> bytes | None:
+    """What ffmpeg reads on stdin: the frames list, when the source has frames."""
+    return frames_playlist(source.frames) if source.frames else None
 
 
 # ---------------------------------------------------------------- GIF
@@ -276,8 +224,8 @@ async def _encode_gif(
     context: AppContext, camera: str, start: float, end: float
 ) -> tuple[bytes, bool]:
     source = await select_sources(context, camera, start, end)
-    args, playlist = gif_args(source)
-    result = await context.ffmpeg.run(args, input_bytes=playlist)
+    args = preview_args.gif_args(source.segments, bool(source.frames), source.size)
+    result = await context.ffmpeg.run(args, input_bytes=_playlist(source))
     if not result.ok:
         logger.error("preview gif for %s failed: %s", camera, result.stderr_tail)
         raise UpstreamFailed("Unable to create preview gif")
@@ -348,8 +296,8 @@ async def _encode_mp4(
     context.paths.work.mkdir(parents=True, exist_ok=True)
     temp = context.paths.work / f".{secrets.token_hex(6)}.part.mp4"
     try:
-        args, playlist = mp4_args(source, temp)
-        result = await context.ffmpeg.run(args, input_bytes=playlist)
+        args = preview_args.mp4_args(source.segments, bool(source.frames), source.size, temp)
+        result = await context.ffmpeg.run(args, input_bytes=_playlist(source))
         if not result.ok or not temp.exists() or temp.stat().st_size == 0:
             logger.error("preview mp4 for %s failed: %s", camera, result.stderr_tail)
             raise UpstreamFailed("Unable to create preview mp4")

@@ -26,8 +26,11 @@ from pathlib import Path
 from frigate_media.context import AppContext
 from frigate_media.errors import BadRequest, NotFound, UpstreamFailed
 from frigate_media.ffmpeg import concat
+from frigate_media.ffmpeg.args.clips import concat_args
+from frigate_media.file_identity import FileIdentity
 from frigate_media.services.recordings import vod_forms
 from frigate_media.services.recordings.vod import VodPlan
+from frigate_media.singleflight import SingleFlight
 
 logger = logging.getLogger(__name__)
 
@@ -62,29 +65,13 @@ def concat_list(plan: VodPlan) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def concat_args(output: str, *, fragmented: bool) -> list[str]:
-    flags = "frag_keyframe+empty_moov+default_base_moof" if fragmented else "+faststart"
-    return [
-        "-loglevel",
-        "warning",
-        *concat.input_args(),
-        "-c",
-        "copy",
-        "-movflags",
-        flags,
-        "-f",
-        "mp4",
-        output,
-    ]
-
-
 def _fingerprint(plan: VodPlan) -> str:
     """A stable hash of what the clip is made of: camera, range, and each file's identity."""
     digest = hashlib.sha256(f"{plan.camera}|{plan.start!r}|{plan.end!r}".encode())
     for clip in plan.clips:
         try:
-            stat = os.stat(clip.path)
-            identity = f"{stat.st_size}:{stat.st_mtime_ns}"
+            source = FileIdentity.of(clip.path)
+            identity = f"{source.size}:{source.mtime_ns}"
         except OSError:
             identity = "missing"
         digest.update(f"|{clip.path}|{clip.clip_from_ms}|{clip.duration_ms}|{identity}".encode())
@@ -133,7 +120,7 @@ class ClipCache:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self._builds: dict[str, asyncio.Task[Path]] = {}
+        self._builds: SingleFlight[str, Path] = SingleFlight()
 
     def path_for(self, key: str) -> Path:
         return self.directory / f"{key}.mp4"
@@ -159,13 +146,8 @@ class ClipCache:
         existing = await asyncio.to_thread(_touch, target)
         if existing:
             return target
-        task = self._builds.get(key)
-        if task is None:
-            task = asyncio.create_task(self._build(context, key, script))
-            self._builds[key] = task
-            task.add_done_callback(lambda _: self._builds.pop(key, None))
-        # Shielded: one client going away must not cancel the build the others wait for.
-        return await asyncio.shield(task)
+        # One build per key; a client going away does not cancel the build others wait for.
+        return await self._builds.run(key, lambda: self._build(context, key, script))
 
     async def _build(self, context: AppContext, key: str, script: bytes) -> Path:
         target = self.path_for(key)

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-import functools
-import os
 from dataclasses import dataclass
 
 import av
 
 from frigate_media.context import AppContext
 from frigate_media.errors import BadRequest, NotFound
-from frigate_media.ffmpeg.probe import open_media, probe
+from frigate_media.ffmpeg.args.frame_grab import grab_args
+from frigate_media.ffmpeg.probe import missing_media, open_media, probe
+from frigate_media.file_identity import FileIdentity, cached_by_identity
 from frigate_media.services import timeranges
 from frigate_media.services.recordings.query import Recording, recording_at
 
@@ -55,10 +55,11 @@ class FrameIndex:
         return self.times[min(index, len(self.times) - 1)]
 
 
-@functools.lru_cache(maxsize=1024)
-def _frame_index(path: str, size: int, mtime_ns: int) -> FrameIndex:
+@cached_by_identity(maxsize=1024, missing=missing_media)  # called with a path
+def frame_index(file: FileIdentity) -> FrameIndex:
+    """Presentation times (stream seconds, as ffmpeg sees them) of every video frame. Blocking."""
     times: list[float] = []
-    with open_media(path) as container:
+    with open_media(file.path) as container:
         video = next(iter(container.streams.video), None)
         if video is None or video.time_base is None:
             return FrameIndex((), 0.0)
@@ -72,15 +73,6 @@ def _frame_index(path: str, size: int, mtime_ns: int) -> FrameIndex:
     return FrameIndex(tuple(sorted(times)), float(base))
 
 
-def frame_index(path: str) -> FrameIndex:
-    """Presentation times (stream seconds, as ffmpeg sees them) of every video frame. Blocking."""
-    try:
-        stat = os.stat(path)
-    except FileNotFoundError:
-        raise NotFound(f"Media file not found: {os.path.basename(path)}") from None
-    return _frame_index(path, stat.st_size, stat.st_mtime_ns)
-
-
 def locate_frame(recording: Recording, moment: float) -> tuple[float, float]:
     """(seek position in stream seconds, epoch time of that frame) for `moment`. Blocking."""
     start = probe(recording.path).start_time
@@ -89,18 +81,6 @@ def locate_frame(recording: Recording, moment: float) -> tuple[float, float]:
     if chosen is None:
         raise NotFound(f"Unable to parse frame at time {moment}")
     return chosen, recording.start_time + (chosen - start)
-
-
-def grab_args(path: str, position: float, codec: str, height: int | None) -> list[str]:
-    """ffmpeg arguments for the single frame at `position` seconds of `path` on stdout."""
-    args = ["-loglevel", "error", "-ss", f"{position:.6f}", "-i", path, "-frames:v", "1"]
-    args += ["-an", "-c:v", codec]
-    if codec == "mjpeg":
-        args += ["-q:v", "2", "-pix_fmt", "yuvj420p"]
-    if height is not None:
-        # Width follows the aspect ratio, rounded to even so every pixel format accepts it.
-        args += ["-vf", f"scale=-2:{height}"]
-    return [*args, "-f", "image2pipe", "pipe:1"]
 
 
 def parse_format(extension: str) -> tuple[str, str]:

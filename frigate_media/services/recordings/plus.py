@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
+from frigate_media import imaging
 from frigate_media.context import AccessTokens, AppContext
 from frigate_media.errors import BadRequest, NotFound, UpstreamFailed
 from frigate_media.services.recordings import frame_at
@@ -63,15 +63,7 @@ def api_key() -> str | None:
 
 def jpeg_rendition(image: np.ndarray[Any, Any], max_side: int, quality: int) -> bytes:
     """The image shrunk so its longest side is at most `max_side`, as JPEG."""
-    height, width = image.shape[:2]
-    scale = min(1.0, max_side / max(width, height))
-    if scale < 1.0:
-        size = (max(1, int(width * scale)), max(1, int(height * scale)))
-        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-    ok, encoded = cv2.imencode(".jpg", image, [int(cv2.IMWRITE_JPEG_QUALITY), quality])
-    if not ok:
-        raise PlusError("Unable to encode the image")
-    return bytes(encoded.tobytes())
+    return imaging.encode(imaging.fit_within(image, max_side), "jpg", quality)
 
 
 def _request(
@@ -175,11 +167,11 @@ def upload_image(
     return str(signed["imageId"])
 
 
-def _decode(data: bytes) -> np.ndarray[Any, Any]:
-    image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
+def _decode(data: bytes) -> imaging.Image:
+    image = imaging.decode(data)
     if image is None:
         raise NotFound("Unable to parse the recorded frame")
-    return image  # type: ignore[no-any-return]
+    return image
 
 
 async def submit_recording_frame(context: AppContext, camera: str, moment: float) -> str:

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from frigate_media.context import AppContext
 from frigate_media.errors import MediaError
+from frigate_media.ffmpeg.args.record import faststart_remux_args
 from frigate_media.ffmpeg.probe import MediaInfo, probe
 from frigate_media.storage.models import Recordings
 from frigate_media.workers.recording.layout import (
@@ -167,22 +168,7 @@ class SegmentMover:
     async def _remux(self, source: Path, temp: Path) -> None:
         """Frigate's move: a stream copy with +faststart so players read the index first."""
         result = await self.context.ffmpeg.run(
-            [
-                "-y",
-                "-loglevel",
-                "error",
-                "-i",
-                str(source),
-                "-map",
-                "0",
-                "-c",
-                "copy",
-                "-movflags",
-                "+faststart",
-                "-f",
-                "mp4",
-                str(temp),
-            ],
+            faststart_remux_args(str(source), str(temp)),
             timeout=REMUX_TIMEOUT_SECONDS,
             limited=False,
         )

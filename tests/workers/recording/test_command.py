@@ -1,4 +1,5 @@
-"""The recorder's ffmpeg command and Frigate's names: segment args, presets, cache and final paths."""
+"""The recorder's command from config (which level's args; the argv itself: tests/ffmpeg/args) and
+Frigate's names: cache and final paths."""
 
 from __future__ import annotations
 
@@ -48,29 +49,16 @@ def test_default_command_copies_video_into_10_second_segments_named_by_time(
     assert args[-1] == str(tmp_path / "front@%Y%m%d%H%M%S%z.mp4")
 
 
-def test_codec_output_args_are_kept_and_a_full_frigate_command_is_used_as_given(
-    config_factory: Callable[..., FrigateConfig], tmp_path: Path
-) -> None:
-    config = camera_config(config_factory, output_args={"record": "-c:v libx264 -an"})
-    args = record_args(config, config.cameras["front"], tmp_path)
-    assert " ".join(SEGMENTING) in " ".join(args) and "-c:v libx264 -an" in " ".join(args)
-
-    frigate_style = "-f segment -segment_time 10 -segment_format mp4 -reset_timestamps 1 -strftime 1 -c copy -an"
-    config = camera_config(config_factory, output_args={"record": frigate_style})
-    args = record_args(config, config.cameras["front"], tmp_path)
-    assert " ".join(args).count("-f segment") == 1
-    assert "-segment_format_options" not in args
-
-    config = camera_config(config_factory, output_args={"record": "preset-record-generic"})
-    args = record_args(config, config.cameras["front"], tmp_path)
-    assert " ".join(SEGMENTING) in " ".join(args) and "-c copy -an" in " ".join(args)
-
-
 def test_an_unknown_preset_is_a_config_error_naming_the_key(
     config_factory: Callable[..., FrigateConfig], tmp_path: Path
 ) -> None:
     config = camera_config(config_factory, output_args={"record": "preset-nope"})
     with pytest.raises(ConfigError, match=r"output_args\.record"):
+        record_args(config, config.cameras["front"], tmp_path)
+    config = camera_config(config_factory, input_args="preset-nope")
+    with pytest.raises(
+        ConfigError, match=r"cameras\.front\.ffmpeg\.input_args: unknown preset-nope"
+    ):
         record_args(config, config.cameras["front"], tmp_path)
 
 
