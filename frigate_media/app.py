@@ -26,7 +26,7 @@ from frigate_media.api.routes import (
     system,
     vod,
 )
-from frigate_media.auth.identity import Authenticator
+from frigate_media.auth.identity import build_authenticator
 from frigate_media.auth.tokens import load_jwt_secret
 from frigate_media.clock import Clock, SystemClock
 from frigate_media.config import FrigateConfig
@@ -78,7 +78,7 @@ def build_context(config: FrigateConfig, *, clock: Clock | None = None) -> AppCo
         db=db,
         ffmpeg=runner,
         clock=clock or SystemClock(),
-        auth=Authenticator(config, secret),
+        auth=build_authenticator(config, secret, paths.work),  # authlimits: users, logouts, logins
     )
 
 

@@ -75,7 +75,7 @@ def _user_add(args: argparse.Namespace) -> int:
         else:
             password, generated = secrets.token_urlsafe(12), True
     open_database(config.database.path)
-    add_user(args.name, password, args.role)
+    add_user(args.name, password, args.role, config.auth.hash_iterations)
     print(f"user {args.name} saved with role {args.role}")
     if generated:
         print(f"generated password: {password}")

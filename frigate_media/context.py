@@ -83,5 +83,6 @@ class AppContext:
             except Exception:
                 logger.exception("stopping %s failed", service.name)
         await self.ffmpeg.close()
+        self.auth.close()  # authlimits: the password-check threads
         self._db_executor.shutdown(wait=False, cancel_futures=True)
         self.db.close()

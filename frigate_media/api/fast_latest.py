@@ -109,7 +109,9 @@ class LatestFrameFastPath:
         camera = match.group("camera")
         ext = match.group("ext")
         try:
-            identity = self.context.auth.identify(headers, cookie_parser(headers.get("cookie", "")))
+            identity = await self.context.auth.identify(
+                headers, cookie_parser(headers.get("cookie", "")), self.context.run_db
+            )
             identity.require_camera(camera)
             reply = await self._reply(identity, camera, ext, values)
         except MediaError:
