@@ -14,6 +14,7 @@ from frigate_media.api.deps import get_identity
 from frigate_media.api.errors import install_error_handlers
 from frigate_media.api.fast_latest import LatestFrameFastPath
 from frigate_media.api.head import HeadAsGetMiddleware
+from frigate_media.api.limits import RequestBodyLimit
 from frigate_media.api.openapi import install_media_openapi
 from frigate_media.api.routes import (
     events,
@@ -130,6 +131,12 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(LatestFrameFastPath, context=context, prefix=config.server.api_prefix)
+    # authlimits: outermost, so no layer reads a body past its cap (api/limits.py).
+    app.add_middleware(
+        RequestBodyLimit,
+        default_limit=config.limits.max_body_bytes,
+        path_limits={f"{config.server.api_prefix}/login": config.limits.max_login_body_bytes},
+    )
     install_media_openapi(app)
     prefix = config.server.api_prefix
     protected = [Depends(get_identity)]
