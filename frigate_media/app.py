@@ -19,9 +19,10 @@ from frigate_media.api.deps import RouteServices
 from frigate_media.api.errors import install_error_handlers
 from frigate_media.api.fast_latest import LatestFrameFastPath
 from frigate_media.api.head import HeadAsGetMiddleware
+from frigate_media.api.limits import RequestBodyLimit
 from frigate_media.api.openapi import install_media_openapi
 from frigate_media.api.route_table import mount_routes
-from frigate_media.auth.identity import Authenticator
+from frigate_media.auth.identity import build_authenticator
 from frigate_media.auth.tokens import load_jwt_secret
 from frigate_media.clock import Clock, SystemClock
 from frigate_media.config import FrigateConfig
@@ -77,7 +78,7 @@ def build_context(
         db=db,
         ffmpeg=ffmpeg or build_runner(config),
         clock=clock or SystemClock(),
-        auth=Authenticator(config, secret),
+        auth=build_authenticator(config, secret, paths.work),  # users, logouts, logins
         previews=PreviewJobs(),
         clips=ClipCache(paths.work / CACHE_DIR_NAME),
         tracked=TrackedObjects() if tracked is None else tracked,
@@ -154,6 +155,12 @@ def create_app(
     app.add_middleware(HeadAsGetMiddleware)
     prefix = config.server.api_prefix
     app.add_middleware(LatestFrameFastPath, context=context, frames=services.frames, prefix=prefix)
+    # Outermost, so no layer reads a body past its cap (api/limits.py).
+    app.add_middleware(
+        RequestBodyLimit,
+        default_limit=config.limits.max_body_bytes,
+        path_limits={f"{prefix}/login": config.limits.max_login_body_bytes},
+    )
     install_media_openapi(app)
     mount_routes(app, prefix)
     return app

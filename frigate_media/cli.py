@@ -25,9 +25,8 @@ def _config_from(args: argparse.Namespace) -> tuple[FrigateConfig, str]:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from frigate_media.app import create_app
+    from frigate_media.serving import serve
 
     config, source = _config_from(args)
     if args.host:
@@ -44,16 +43,8 @@ def _serve(args: argparse.Namespace) -> int:
         flush=True,
     )
     print(f"serving on http://{shown_host}:{port}{config.server.api_prefix}/version", flush=True)
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_level=args.log_level,
-        access_log=False,
-        http="httptools",
-        loop="auto",
-        timeout_graceful_shutdown=5,
-    )
+    # uvicorn with a cap on request heads and Frigate's trusted proxies.
+    serve(app, config, log_level=args.log_level)
     return 0
 
 
@@ -72,7 +63,7 @@ def _user_add(args: argparse.Namespace) -> int:
         else:
             password, generated = secrets.token_urlsafe(12), True
     open_database(config.database.path)
-    add_user(args.name, password, args.role)
+    add_user(args.name, password, args.role, config.auth.hash_iterations)
     print(f"user {args.name} saved with role {args.role}")
     if generated:
         print(f"generated password: {password}")

@@ -16,6 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from frigate_media.auth.rate_limit import parse_rate_limits
 from frigate_media.errors import ConfigError
 
 CAMERA_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_-]+$")
@@ -178,6 +179,18 @@ class AuthConfig(_Model):
     session_length: int = Field(default=86400, gt=0)
     refresh_time: int = Field(default=1800, gt=0)
     roles: dict[str, list[str]] = Field(default_factory=dict)
+    # Frigate's login throttle, in its notation (`1/second;5/minute;20/hour`); None: off.
+    failed_login_rate_limit: str | None = None
+    # Proxies whose X-Forwarded-For names the client (addresses or networks), as Frigate's key.
+    trusted_proxies: list[str] = Field(default_factory=list)
+    hash_iterations: int = Field(default=600_000, gt=0, le=10_000_000)
+
+    @field_validator("failed_login_rate_limit")
+    @classmethod
+    def _parse_rate_limit(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_rate_limits(value)  # a ValueError names the notation problem
+        return value
 
 
 class HeaderMappingConfig(_Model):
@@ -188,7 +201,7 @@ class HeaderMappingConfig(_Model):
 
 class ProxyConfig(_Model):
     header_map: HeaderMappingConfig = Field(default_factory=HeaderMappingConfig)
-    default_role: str = "viewer"
+    default_role: str | None = "viewer"  # not a known role (or null): viewer, as Frigate
     separator: str = ","
     auth_secret: str | None = None
 
@@ -235,6 +248,13 @@ class LimitsConfig(_Model):
     hls_jobs: int = Field(default=4, gt=0)  # HLS segments remuxed at once
     hls_cache_mb: int = Field(default=2048, gt=0)  # on-disk HLS segment cache, pruned by LRU
     hls_cache_hours: float = Field(default=24.0, gt=0)  # cached segments unused this long go
+    max_body_bytes: int = Field(default=1_048_576, gt=0)  # any request body; beyond: 413
+    max_login_body_bytes: int = Field(default=16_384, gt=0)  # POST /login's body; beyond: 413
+    max_header_bytes: int = Field(default=65_536, ge=4096)  # request line + headers; beyond: 431
+    login_hash_threads: int = Field(default=2, gt=0)  # password checks run at once
+    login_hash_queue: int = Field(default=8, ge=0)  # checks that may wait; beyond: 503
+    user_cache_seconds: float = Field(default=5.0, ge=0)  # a token's user row is re-read after
+    revoked_tokens: int = Field(default=10_000, gt=0)  # logged-out tokens remembered at most
 
 
 class PlusConfig(_Model):

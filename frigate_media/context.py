@@ -154,5 +154,6 @@ class AppContext:
             except Exception:
                 logger.exception("stopping %s failed", worker.name)
         await self.ffmpeg.close()
+        self.auth.close()  # the password-check threads
         self._db_executor.shutdown(wait=False, cancel_futures=True)
         self.db.close()

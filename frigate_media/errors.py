@@ -5,7 +5,9 @@
     ├── Unauthorized           (401) no identity, or a bad or expired token
     ├── Forbidden              (403) the identity may not see this camera or route
     ├── NotFound               (404) camera, event, recording or file does not exist
+    ├── TooLarge               (413) the request body is over its limit
     ├── Unprocessable          (422) a parameter failed validation
+    ├── TooManyRequests        (429) too many failed logins from one address; carries Retry-After
     ├── RangeNotSatisfiable    (416) a byte range outside the file; carries Content-Range
     ├── UpstreamFailed         (502) ffmpeg, a camera or a remote service failed
     ├── Busy                   (503) a bounded resource is full; carries Retry-After
@@ -52,10 +54,31 @@ class NotFound(MediaError):
     status_code = 404
 
 
+class TooLarge(MediaError):
+    """The request body is larger than the route accepts; the connection is closed after it."""
+
+    status_code = 413
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"Request body too large (limit {limit} bytes)", headers={"Connection": "close"}
+        )
+
+
 class Unprocessable(MediaError):
     """A parameter failed validation."""
 
     status_code = 422
+
+
+class TooManyRequests(MediaError):
+    """A rate limit is exhausted; the client may try again after `retry_after` seconds."""
+
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, headers={"Retry-After": str(retry_after)})
+        self.retry_after = retry_after
 
 
 class RangeNotSatisfiable(MediaError):

@@ -10,6 +10,7 @@ from fastapi import Depends, Path, Request
 from frigate_media.auth.identity import Identity
 from frigate_media.config import CameraConfig
 from frigate_media.context import AppContext
+from frigate_media.errors import Forbidden
 from frigate_media.frames.processor import FrameProcessor
 from frigate_media.services.events.manual import ManualEvents
 from frigate_media.services.hls import HlsService
@@ -65,17 +66,32 @@ async def get_manual_events(services: ServicesDep) -> ManualEvents:
 ManualEventsDep = Annotated[ManualEvents, Depends(get_manual_events)]
 
 
-def get_identity(request: Request, context: ContextDep) -> Identity:
+async def get_identity(request: Request, context: ContextDep) -> Identity:
     """Resolve the requester once per request (401 when auth is on and none is given)."""
     cached = getattr(request.state, "identity", None)
     if isinstance(cached, Identity):
         return cached
-    identity = context.auth.identify(request.headers, request.cookies)
+    identity = await context.auth.identify(request.headers, request.cookies, context.run_db)
     request.state.identity = identity
     return identity
 
 
 IdentityDep = Annotated[Identity, Depends(get_identity)]
+
+
+def require_admin(identity: IdentityDep) -> Identity:
+    """The requester, if an admin (403 otherwise): declared before a body, it is checked first."""
+    if not identity.is_admin:
+        raise Forbidden("Access denied. A user with the admin role is required.")
+    return identity
+
+
+AdminDep = Annotated[Identity, Depends(require_admin)]
+
+
+def client_address(request: Request) -> str:
+    """The client's address as the server resolved it (proxy hops already applied)."""
+    return request.client.host if request.client is not None else "unknown"
 
 
 def allowed_camera_name(

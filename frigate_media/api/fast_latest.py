@@ -127,7 +127,9 @@ class LatestFrameFastPath:
         camera = match.group("camera")
         ext = match.group("ext")
         try:
-            identity = self.context.auth.identify(headers, cookie_parser(headers.get("cookie", "")))
+            identity = await self.context.auth.identify(
+                headers, cookie_parser(headers.get("cookie", "")), self.context.run_db
+            )
             identity.require_camera(camera)
             answer = await self._latest(identity, camera, ext, values)
         except MediaError:

@@ -1,7 +1,8 @@
-"""JWTs as Frigate issues them (HS256; claims sub, role, exp, iat) and the secret behind them."""
+"""JWTs as Frigate issues them (HS256; sub, role, exp, iat; ours add jti) and their secret."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import secrets
@@ -14,6 +15,9 @@ import jwt
 logger = logging.getLogger(__name__)
 
 JWT_SECRET_ENV = "FRIGATE_JWT_SECRET"
+# Where Frigate looks after the environment, in its order (frigate/api/auth.py get_jwt_secret).
+DOCKER_SECRET = Path("/run/secrets") / JWT_SECRET_ENV
+ADDON_OPTIONS = Path("/data/options.json")
 
 
 class TokenError(Exception):
@@ -21,14 +25,31 @@ class TokenError(Exception):
 
 
 def load_jwt_secret(secret_file: Path) -> str:
-    """The signing secret: $FRIGATE_JWT_SECRET, else a file generated on first start."""
+    """The signing secret, found where Frigate finds it: $FRIGATE_JWT_SECRET, the Docker secret
+    file, the Home Assistant add-on's `jwt_secret` option, else `secret_file` (generated on
+    first start when missing)."""
     from_env = os.environ.get(JWT_SECRET_ENV)
     if from_env:
         return from_env
+    if DOCKER_SECRET.is_file():
+        return DOCKER_SECRET.read_text().strip()
+    from_addon = _addon_secret()
+    if from_addon:
+        return from_addon
     try:
-        return secret_file.read_text().strip() or _write_secret(secret_file)
+        lines = secret_file.read_text().splitlines()
     except FileNotFoundError:
         return _write_secret(secret_file)
+    return (lines[0].strip() if lines else "") or _write_secret(secret_file)
+
+
+def _addon_secret() -> str | None:
+    try:
+        options = json.loads(ADDON_OPTIONS.read_text())
+    except (OSError, ValueError):
+        return None
+    secret = options.get("jwt_secret") if isinstance(options, dict) else None
+    return secret if isinstance(secret, str) and secret else None
 
 
 def _write_secret(secret_file: Path) -> str:
@@ -49,7 +70,15 @@ def _write_secret(secret_file: Path) -> str:
 
 def encode_token(user: str, role: str, expires_at: float, secret: str) -> str:
     """A signed token for `user` with `role`, valid until `expires_at` (Unix seconds)."""
-    claims = {"sub": user, "role": role, "exp": int(expires_at), "iat": int(time.time())}
+    claims = {
+        "sub": user,
+        "role": role,
+        "exp": int(expires_at),
+        "iat": int(time.time()),
+        # Frigate's claims plus an id, so two logins in one second give two tokens (a logout
+        # revokes only its own); Frigate ignores claims it does not know.
+        "jti": secrets.token_hex(8),
+    }
     return jwt.encode(claims, secret, algorithm="HS256")
 
 

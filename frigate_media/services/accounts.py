@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
-from frigate_media.auth.passwords import hash_password, verify_password
+from frigate_media.auth.passwords import hash_password
 from frigate_media.auth.tokens import encode_token
 from frigate_media.context import AppContext
-from frigate_media.errors import BadRequest, Unauthorized
+from frigate_media.errors import BadRequest, NotFound, Unauthorized
 from frigate_media.storage.models import User
 
 FRIGATE_API_VERSION = "0.18.0"
@@ -28,31 +27,49 @@ class Session:
 
 
 def _password_hash_of(username: str) -> tuple[str, str] | None:
-    row = User.get_or_none(User.username == username)
+    row = (
+        User.select(User.password_hash, User.role).where(User.username == username).tuples().first()
+    )
     if row is None:
         return None
-    return str(row.password_hash), str(row.role or "viewer")
+    return str(row[0]), str(row[1] or "viewer")
 
 
-async def login(context: AppContext, username: str, password: str) -> Session:
-    """A session token for a correct user and password; Unauthorized otherwise."""
+def admit_login(context: AppContext, client: str) -> None:
+    """Count a login attempt from `client` first: 429 + Retry-After once it failed too often."""
+    if not context.config.auth.enabled:
+        # Frigate's answer: with auth off there is nothing to log in to.
+        raise NotFound("Authentication is disabled")
+    context.auth.logins.admit(client)
+
+
+async def login(context: AppContext, client: str, username: str, password: str) -> Session:
+    """A session token for a correct user and password; Unauthorized otherwise.
+
+    Call `admit_login` first. Unknown users cost one hash too (the configured iteration
+    count), so the answer's timing does not tell which names exist.
+    """
     if not username or not password:
         raise BadRequest("Both 'user' and 'password' are required")
     found = await context.run_db(_password_hash_of, username)
-    # Verify even for unknown users so timing does not tell which names exist.
-    stored, role = found if found is not None else ("pbkdf2_sha256$1000$x$x", "viewer")
-    valid = await _verify_off_loop(password, stored)
-    if found is None or not valid:
+    stored, role = found if found is not None else (None, "viewer")
+    if not await context.auth.logins.verify(client, password, stored):
         raise Unauthorized("Login failed")
     expires_at = context.clock.now() + context.config.auth.session_length
     return Session(encode_token(username, role, expires_at, context.auth.jwt_secret), expires_at)
 
 
-async def _verify_off_loop(password: str, stored: str) -> bool:
-    return await asyncio.to_thread(verify_password, password, stored)
+async def logout(context: AppContext, tokens: list[str]) -> None:
+    """End the presented sessions: each valid token is refused from now until its expiry."""
+    for token in dict.fromkeys(tokens):  # the cookie and the bearer may be one token
+        try:
+            session = context.auth.session_token(token)
+        except Unauthorized:
+            continue  # nothing to end (and a forged token must not fill the list)
+        await context.auth.revoked.revoke(session.id, session.expires_at)
 
 
-def add_user(username: str, password: str, role: str) -> None:
+def add_user(username: str, password: str, role: str, iterations: int) -> None:
     """Create or replace a user row with a Frigate-format password hash (blocking)."""
     if not username or len(username) > 30:
         raise BadRequest("user names must be 1 to 30 characters")
@@ -60,7 +77,7 @@ def add_user(username: str, password: str, role: str) -> None:
         User.insert(
             username=username,
             role=role,
-            password_hash=hash_password(password),
+            password_hash=hash_password(password, iterations=iterations),
             notification_tokens=[],
         )
         .on_conflict_replace()

@@ -15,7 +15,11 @@ from tests.support.db import insert_event
 from tests.support.media import make_image
 
 ROLE_HEADER = "x-test-role"
-PROXY_ROLES: dict[str, Any] = {"proxy": {"header_map": {"role": ROLE_HEADER}}}
+# A request without the header is admin here only because default_role says so (the default,
+# as in Frigate, is viewer: a proxy-configured server never makes a header-less request admin).
+PROXY_ROLES: dict[str, Any] = {
+    "proxy": {"header_map": {"role": ROLE_HEADER}, "default_role": "admin"}
+}
 FRONT_ONLY = {ROLE_HEADER: "front_only"}
 
 

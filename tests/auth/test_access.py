@@ -15,7 +15,7 @@ from frigate_media.api.deps import CameraDep, get_identity
 from frigate_media.auth.passwords import hash_password, verify_password
 from frigate_media.auth.tokens import encode_token
 from tests.support.app import app_of
-from tests.support.db import insert
+from tests.support.db import insert, insert_user
 
 SECRET = "test-secret-" + "x" * 60
 AUTH_ON: dict[str, Any] = {"auth": {"enabled": True}}
@@ -39,12 +39,18 @@ def with_camera_route(client: TestClient) -> TestClient:
     return client
 
 
-def token(role: str, *, user: str = "alice", expires_in: float = 3600, secret: str = SECRET) -> str:
-    return encode_token(user, role, time.time() + expires_in, secret)
+def token(
+    role: str, *, user: str | None = None, expires_in: float = 3600, secret: str = SECRET
+) -> str:
+    """A token for the user named after `role` (the `auth_client` fixture has one per role)."""
+    return encode_token(user or role, role, time.time() + expires_in, secret)
 
 
 @pytest.fixture
 def auth_client(client_factory: Callable[..., TestClient], frigate_db: Path) -> TestClient:
+    """Auth on; users `admin`, `viewer`, `front_only` and `stranger`, each with that role."""
+    for role in ("admin", "viewer", "front_only", "stranger"):
+        insert_user(frigate_db, role, role)
     return with_camera_route(client_factory(AUTH_ON))
 
 
@@ -128,14 +134,6 @@ def test_login_checks_frigates_hash_and_sets_the_cookie(
     assert client.get("/api/back/probe").status_code == 403
     json_login = client.post("/api/login", json={"user": "bob", "password": "correct horse"})
     assert json_login.status_code == 200
-
-
-def test_auth_off_without_proxy_headers_is_admin(
-    client_factory: Callable[..., TestClient], frigate_db: Path
-) -> None:
-    client = with_camera_route(client_factory(PROXY))
-    assert client.get("/api/back/probe").status_code == 200
-    assert client.get("/api/profile").json()["role"] == "admin"
 
 
 @pytest.mark.parametrize(

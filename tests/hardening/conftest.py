@@ -19,8 +19,9 @@ SECRET = "hardening-secret-" + "h" * 48
 AUTH_ON: dict[str, Any] = {"auth": {"enabled": True}}
 
 
-def token(role: str, *, secret: str = SECRET, user: str = "tester") -> str:
-    return encode_token(user, role, time.time() + 3600, secret)
+def token(role: str, *, secret: str = SECRET, user: str | None = None) -> str:
+    """A token for the world's user with `role` (`tester-<role>`, see world.TESTERS)."""
+    return encode_token(user or f"tester-{role}", role, time.time() + 3600, secret)
 
 
 @dataclass(frozen=True)

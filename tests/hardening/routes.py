@@ -114,7 +114,7 @@ ROUTES: dict[tuple[str, str], Access] = {
     # Service routes.
     ("GET", "/api/version"): Access("public", _one("/api/version")),
     ("POST", "/api/login"): Access("public", _one("/api/login"), ok=frozenset({400})),
-    ("GET", "/api/logout"): Access("public", _one("/api/logout")),
+    ("GET", "/api/logout"): Access("public", _one("/api/logout"), ok=frozenset({303})),
     ("GET", "/api/profile"): Access("authenticated", _one("/api/profile")),
     ("GET", "/openapi.json"): Access("public", _one("/openapi.json")),
     ("GET", "/docs"): Access("public", _one("/docs")),

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.support.db import add_recording, create_frigate_db, insert, insert_event
+from tests.support.db import add_recording, create_frigate_db, insert, insert_event, insert_user
 from tests.support.media import make_image
 
 CAMERA_A = "front"
@@ -55,6 +55,9 @@ class CameraMedia:
         return BASE_TIME + 8
 
 
+TESTER_ROLES = ("admin", "viewer", "front_only")  # a user `tester-<role>` each
+
+
 @dataclass
 class World:
     """Both cameras' media under one root; `media[camera]` gives a camera's ids and files."""
@@ -81,6 +84,8 @@ def build_world(root: Path, clip: Path, preview_clip: Path) -> World:
     media_dir, cache_dir = root / "media", root / "cache"
     clips, frames = media_dir / "clips", cache_dir / "preview_frames"
     world = World(root, db_path, media_dir, cache_dir, {})
+    for role in TESTER_ROLES:  # tokens are accepted only for existing users
+        insert_user(db_path, f"tester-{role}", role)
     image = make_image(root / "generated" / "frame.jpg", 640, 360)
     webp = make_image(root / "generated" / "frame.webp", 640, 360)
     thumb = make_image(root / "generated" / "thumb.webp", 175, 175)

@@ -41,6 +41,24 @@ def insert(db_path: Path, table: str, row: dict[str, Any]) -> None:
     connection.close()
 
 
+def insert_user(
+    db_path: Path,
+    username: str,
+    role: str,
+    password_hash: str = "pbkdf2_sha256$1000$salt$not-a-digest",
+    **fields: Any,
+) -> None:
+    """A row of Frigate's `user` table (the default hash matches no password)."""
+    row: dict[str, Any] = {
+        "username": username,
+        "role": role,
+        "password_hash": password_hash,
+        "notification_tokens": [],
+    }
+    row.update(fields)
+    insert(db_path, "user", row)
+
+
 def insert_event(
     db_path: Path, camera: str, start: float, end: float | None = None, **fields: Any
 ) -> str:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from frigate_media.api import frigate_headers, http_cache, media_types
-from frigate_media.api.deps import CameraNameDep, ContextDep, IdentityDep, ManualEventsDep
+from frigate_media.api.bodies import json_body, json_body_openapi
+from frigate_media.api.deps import AdminDep, CameraNameDep, ContextDep, IdentityDep, ManualEventsDep
 from frigate_media.api.media_types import Extension
 from frigate_media.errors import BadRequest
 from frigate_media.services.events import manual
@@ -147,13 +148,15 @@ class EventsEndBody(BaseModel):
     end_time: float | None = None
 
 
-@router.post("/events/{camera_name}/{label}/create")
+@router.post(
+    "/events/{camera_name}/{label}/create", openapi_extra=json_body_openapi(EventsCreateBody)
+)
 async def create_event(
+    identity: AdminDep,
     camera_name: CameraNameDep,
     label: str,
     manual_events: ManualEventsDep,
-    identity: IdentityDep,
-    body: EventsCreateBody | None = None,
+    body: Annotated[EventsCreateBody | None, Depends(json_body(EventsCreateBody))],
 ) -> JSONResponse:
     """Create a manual event whose snapshot is the camera's current frame (admin only)."""
     body = body or EventsCreateBody()
@@ -171,12 +174,12 @@ async def create_event(
     )
 
 
-@router.put("/events/{event_id}/end")
+@router.put("/events/{event_id}/end", openapi_extra=json_body_openapi(EventsEndBody))
 async def end_event(
+    identity: AdminDep,
     event_id: str,
     manual_events: ManualEventsDep,
-    identity: IdentityDep,
-    body: EventsEndBody | None = None,
+    body: Annotated[EventsEndBody | None, Depends(json_body(EventsEndBody))],
 ) -> JSONResponse:
     """End a manual event: its snapshot files are written, then its row is closed."""
     end_time = body.end_time if body is not None else None

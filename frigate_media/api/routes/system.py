@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
 
-from frigate_media.api.deps import ContextDep, IdentityDep
+from frigate_media.api.deps import ContextDep, IdentityDep, client_address
 from frigate_media.services import accounts
 
 router = APIRouter(tags=["system"])
@@ -35,9 +35,15 @@ async def _login_fields(request: Request) -> tuple[str, str]:
 
 @router.post("/login")
 async def login(request: Request, context: ContextDep) -> JSONResponse:
-    """Check a user and password against Frigate's `user` table and set the session cookie."""
+    """Check a user and password against Frigate's `user` table and set the session cookie.
+
+    Throttled per client address by `auth.failed_login_rate_limit` (checked before the body
+    is read); the body itself is capped by `limits.max_login_body_bytes` (api/limits.py).
+    """
+    client = client_address(request)
+    accounts.admit_login(context, client)
     user, password = await _login_fields(request)
-    session = await accounts.login(context, user, password)
+    session = await accounts.login(context, client, user, password)
     response = JSONResponse({"success": True, "message": "Logged in"})
     response.set_cookie(
         key=context.config.auth.cookie_name,
@@ -51,8 +57,20 @@ async def login(request: Request, context: ContextDep) -> JSONResponse:
 
 
 @router.get("/logout")
-async def logout(context: ContextDep) -> JSONResponse:
-    response = JSONResponse({"success": True, "message": "Logged out"})
+async def logout(request: Request, context: ContextDep) -> RedirectResponse:
+    """End the session: the presented token is refused from now on, the cookie is cleared,
+    and the browser goes to the login page (Frigate's 303 to `/login`)."""
+    auth = context.auth
+    tokens = [
+        token
+        for token in (
+            auth.presented_token(request.headers, {}),
+            request.cookies.get(context.config.auth.cookie_name),
+        )
+        if token
+    ]
+    await accounts.logout(context, tokens)
+    response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(context.config.auth.cookie_name)
     return response
 
