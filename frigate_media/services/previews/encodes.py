@@ -261,10 +261,11 @@ def mp4_file_name(camera: str, start: float, end: float) -> str:
 
 
 def mp4_directory(context: AppContext) -> Path:
-    """Behind Frigate's nginx the file must sit in the cache root (its /cache/ alias)."""
+    """Behind Frigate's nginx the file must sit in the cache root (its /cache/ alias; standalone
+    only, the config refuses it beside Frigate); else our scratch."""
     if context.config.server.behind_frigate_nginx:
         return context.paths.cache
-    return context.paths.work
+    return context.paths.preview_mp4s
 
 
 def _is_complete(stat: os.stat_result, end: float) -> bool:
@@ -293,8 +294,8 @@ async def _encode_mp4(
 ) -> os.stat_result:
     """Write the MP4 to `target` (via a temp file); return the stat of what was written."""
     source = await select_sources(context, camera, start, end)
-    context.paths.work.mkdir(parents=True, exist_ok=True)
-    temp = context.paths.work / f".{secrets.token_hex(6)}.part.mp4"
+    context.paths.preview_mp4s.mkdir(parents=True, exist_ok=True)
+    temp = context.paths.preview_mp4s / f".{secrets.token_hex(6)}.part.mp4"
     try:
         args = preview_args.mp4_args(source.segments, bool(source.frames), source.size, temp)
         result = await context.ffmpeg.run(args, input_bytes=_playlist(source))
@@ -356,7 +357,7 @@ async def sweep_mp4_cache(context: AppContext, *, force: bool = False) -> int:
     if not force and now - state.last_cleanup < CLEANUP_EVERY_SECONDS:
         return 0
     state.last_cleanup = now
-    directories = [context.paths.work]
+    directories = [context.paths.preview_mp4s]
     if context.config.server.behind_frigate_nginx:
         directories.append(context.paths.cache)
     return await asyncio.to_thread(_sweep, directories, now - MP4_CACHE_SECONDS)
