@@ -22,6 +22,8 @@ from pathlib import Path
 from tests.support.media import ffmpeg_binary
 
 TRACK = "trackID=0"
+# Cheap to make and to decode (tests); benchmarks pass a camera-like encode instead.
+TEST_ENCODE = ("-preset", "ultrafast", "-tune", "zerolatency")
 SESSION_TIMEOUT = 60
 SDP_WAIT_SECONDS = 20.0
 
@@ -65,10 +67,17 @@ class RtspSource:
     """`rtsp://127.0.0.1:<port>/<any name>`: one encoded test pattern for every path and client."""
 
     def __init__(
-        self, workdir: Path, *, width: int = 1280, height: int = 720, fps: int = 5
+        self,
+        workdir: Path,
+        *,
+        width: int = 1280,
+        height: int = 720,
+        fps: int = 5,
+        encode: tuple[str, ...] = TEST_ENCODE,
     ) -> None:
         self.workdir = workdir
         self.width, self.height, self.fps = width, height, fps
+        self.encode = encode
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._listener.bind(("127.0.0.1", 0))
@@ -96,7 +105,7 @@ class RtspSource:
             [
                 ffmpeg_binary(), "-hide_banner", "-loglevel", "error", "-nostdin", "-re",
                 "-f", "lavfi", "-i", f"testsrc2=size={self.width}x{self.height}:rate={self.fps}",
-                "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-bf", "0",
+                "-c:v", "libx264", *self.encode, "-bf", "0",
                 "-g", str(self.fps), "-pix_fmt", "yuv420p", "-f", "rtp", "-sdp_file",
                 str(sdp_file), f"rtp://127.0.0.1:{rtp_port}?pkt_size=1200",
             ],
