@@ -273,6 +273,8 @@ def test_every_route_answered_without_a_server_error(run: Run) -> None:
     assert failures == []
     assert len(run.asked) > 150
     assert "readonly database" not in run.log and "Traceback" not in run.log
+    assert "mode: beside-frigate" in run.log  # the CLI's start line
+    assert "mode beside-frigate: read-only on Frigate's database" in run.log  # the app's log
 
 
 def test_the_write_routes_were_refused_naming_the_mode(run: Run) -> None:
