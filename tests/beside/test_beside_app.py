@@ -241,6 +241,7 @@ def workers_for(config: FrigateConfig) -> list[type]:
         services = build_services(context, context.tracked)  # type: ignore[arg-type]
         return [type(worker) for worker in build_workers(context, services.frames, enabled=True)]
     finally:
+        context.auth.close()
         context.db.close()
 
 
