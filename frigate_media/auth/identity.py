@@ -192,12 +192,13 @@ class Authenticator:
         return self.identity_for(session.user, user.role)
 
     def _from_frigate(self, headers: Mapping[str, str]) -> Identity:
-        # Frigate >= 0.17: either header missing is 401; the role is taken as named.
+        # No user header: 401, as Frigate >= 0.17. The role is taken as named; Frigate 0.14
+        # and 0.15 pass a user but no role (they had none: everyone signed in saw every
+        # camera), which is a viewer here. nginx replaces both headers whatever a client sent.
         user = headers.get(FRIGATE_USER_HEADER)
-        role = headers.get(FRIGATE_ROLE_HEADER)
-        if not user or not role:
+        if not user:
             raise Unauthorized("No authorization headers.")
-        return self.identity_for(user, role)
+        return self.identity_for(user, headers.get(FRIGATE_ROLE_HEADER) or "viewer")
 
     def _from_proxy(self, headers: Mapping[str, str]) -> Identity:
         header_map = self.config.proxy.header_map

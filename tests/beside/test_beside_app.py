@@ -100,13 +100,12 @@ def test_every_route_other_than_get_carries_the_write_switch(beside_client: Test
 
 
 def test_without_frigates_identity_headers_a_request_is_401(beside_client: TestClient) -> None:
-    """Frigate >= 0.17: both headers or 401; Frigate's auth/proxy sections are not ours, so
+    """Frigate >= 0.17: no user header, 401; Frigate's auth/proxy sections are not ours, so
     neither a missing token nor a missing proxy secret matters, and the proxy's headers don't
     count."""
     url = f"/{CAMERA_A}/latest.jpg"
     for headers in (
         {},
-        {"remote-user": "root"},
         {"remote-role": "admin"},
         {"x-forwarded-user": "root", "x-forwarded-role": "admin"},
     ):
@@ -115,6 +114,17 @@ def test_without_frigates_identity_headers_a_request_is_401(beside_client: TestC
         assert response.json() == {"success": False, "message": "No authorization headers."}
     assert beside_client.get(url, headers=ADMIN).status_code == 200
     assert beside_client.get("/version").status_code == 200  # public
+
+
+def test_a_user_without_a_role_is_a_viewer_as_frigate_before_roles_had_it(
+    beside_client: TestClient,
+) -> None:
+    """Frigate 0.14 and 0.15 send `remote-user` only: every signed-in user saw every camera."""
+    headers = {"remote-user": "root"}
+    assert beside_client.get(f"/{CAMERA_A}/latest.jpg", headers=headers).status_code == 200
+    assert beside_client.get(f"/{CAMERA_B}/latest.jpg", headers=headers).status_code == 200
+    profile = beside_client.get("/profile", headers=headers).json()
+    assert profile["role"] == "viewer"
 
 
 def test_the_role_frigate_passes_decides_the_cameras(beside_client: TestClient) -> None:
