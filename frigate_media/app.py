@@ -31,6 +31,7 @@ from frigate_media.ffmpeg.binary import resolve_ffmpeg
 from frigate_media.ffmpeg.runner import Ffmpeg, FfmpegRunner
 from frigate_media.frames.processor import FrameProcessor
 from frigate_media.frames.tracked import TrackedObjects
+from frigate_media.mp4.index import SampleIndex
 from frigate_media.services.events.manual import ManualEvents
 from frigate_media.services.hls import HlsService
 from frigate_media.services.previews.encodes import PreviewJobs
@@ -38,12 +39,18 @@ from frigate_media.services.recordings.clips import CACHE_DIR_NAME, ClipCache
 from frigate_media.services.recordings.plus import PlusTokens
 from frigate_media.storage.db import open_database
 from frigate_media.storage.paths import MediaPaths
+from frigate_media.threads import BoundedThreads
 from frigate_media.workers.mqtt import mqtt_worker
 from frigate_media.workers.preview_writer import PreviewWriter
 from frigate_media.workers.recording.command import records
 from frigate_media.workers.recording.service import RecorderService
+from frigate_media.workers.sample_indexer import SampleIndexer
 
 logger = logging.getLogger(__name__)
+
+MIB = 1024 * 1024
+SAMPLE_INDEX_DIR_NAME = "sample-index"  # the sample tables clip.mp4 is assembled from
+FRAMES_BUSY = "Too many recorded frames are being decoded; try again shortly"
 
 
 def build_runner(config: FrigateConfig) -> FfmpegRunner:
@@ -72,6 +79,7 @@ def build_context(
     paths.ensure()
     db = open_database(config.database.path)  # also binds the models (see AppContext)
     secret = load_jwt_secret(Path(config.database.path).resolve().parent / ".jwt_secret")
+    limits = config.limits
     return AppContext(
         config=config,
         paths=paths,
@@ -80,7 +88,11 @@ def build_context(
         clock=clock or SystemClock(),
         auth=build_authenticator(config, secret, paths.work),  # users, logouts, logins
         previews=PreviewJobs(),
-        clips=ClipCache(paths.work / CACHE_DIR_NAME),
+        clips=ClipCache(paths.work / CACHE_DIR_NAME, max_bytes=limits.clip_cache_mb * MIB),
+        samples=SampleIndex(paths.work / SAMPLE_INDEX_DIR_NAME),
+        frame_threads=BoundedThreads(
+            limits.frame_decodes, limits.ffmpeg_queue_wait, "frame-decode", FRAMES_BUSY
+        ),
         tracked=TrackedObjects() if tracked is None else tracked,
         plus_tokens=PlusTokens(),
     )
@@ -115,6 +127,8 @@ def build_workers(
         workers.append(RecorderService(context, motion=frames))
     workers.append(frames)
     workers.append(PreviewWriter(context))
+    # Reads Frigate's DB and segments only, writes to our scratch: runs beside Frigate too.
+    workers.append(SampleIndexer(context))
     # Frigate's live state (running objects, best snapshots) from its broker, when configured.
     mqtt = mqtt_worker(context.config, frames)
     if mqtt is not None:
