@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import Collection
 
 from frigate_media.context import AppContext
+from frigate_media.services.recordings.query import MAX_SEGMENT_SECONDS
 from frigate_media.storage.models import Recordings
 
 logger = logging.getLogger(__name__)
@@ -53,13 +54,15 @@ def rows_after(rowid: int, cameras: Collection[str], limit: int) -> tuple[int, i
 
 
 def recent_paths(cameras: Collection[str], since: float) -> list[str]:
-    """The segment paths of `cameras` starting at or after `since`, newest first. Blocking."""
+    """The segment paths of `cameras` recorded after `since` (a segment running then counts),
+    newest first. Blocking."""
     found: list[tuple[float, str]] = []
     for camera in cameras:
+        # Bounded below like every recordings query, so SQLite walks (camera, start_time).
         rows = _execute(
-            "SELECT start_time, path FROM recordings WHERE camera = ? AND start_time >= ?"
-            " ORDER BY start_time DESC",
-            (camera, since),
+            "SELECT start_time, path FROM recordings WHERE camera = ? AND start_time > ?"
+            " AND end_time > ? ORDER BY start_time DESC",
+            (camera, since - MAX_SEGMENT_SECONDS, since),
         )
         found += [(float(str(start)), str(path)) for start, path in rows]
     found.sort(reverse=True)

@@ -13,11 +13,15 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from frigate_media.clock import FixedClock
+from frigate_media.errors import UpstreamFailed
+from frigate_media.services.recordings import frame_at
 from frigate_media.services.recordings.vod import build_plan
 from frigate_media.storage.db import open_database
 from tests.conftest import deep_merge
 from tests.support.app import context_of
+from tests.support.db import add_recording
 from tests.support.framehash import decoded_frames, digests, source_frames
+from tests.support.media import run_ffmpeg
 from tests.support.recordings import FRONT_ONLY, NOW, PROXY, T0, record_segments
 
 FRAME = 0.2  # the test clips run at 5 fps
@@ -124,6 +128,58 @@ def test_snapshot_past_sixty_seconds_into_a_long_segment_works(
     response = client.get(f"/api/front/recordings/{T0 + 75.5}/snapshot.jpg")
     assert response.status_code == 200
     assert float(response.headers["x-frame-time"]) == pytest.approx(T0 + 75.6, abs=1e-4)
+
+
+def test_a_frame_pyav_cannot_decode_is_grabbed_by_ffmpeg(
+    client: TestClient, recorded: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stand-in makes the in-process decode fail: PyAV and ffmpeg share their decoders, so no
+    file here breaks one and not the other."""
+
+    def broken(*_: object) -> None:
+        raise UpstreamFailed("Unable to decode the recording: broken on purpose")
+
+    monkeypatch.setattr(frame_at, "_decode", broken)
+    response = client.get(f"/api/front/recordings/{T0 + 33.3:.6f}/snapshot.jpg")
+    assert response.status_code == 200
+    assert float(response.headers["x-frame-time"]) == pytest.approx(T0 + 33.4, abs=1e-4)
+    image = np.asarray(Image.open(io.BytesIO(response.content)).convert("RGB"), dtype=np.int16)
+    path = next((recorded / "media" / "recordings").rglob("front/00.30.mp4"))
+    assert np.abs(image - decoded_frame(path, 3.4)).mean() < 6
+
+
+LATE = 100.0  # where the late-starting segment sits in back's recordings
+
+
+@pytest.fixture
+def late_start(recorded: Path, frigate_db: Path, media_dir: Path) -> Path:
+    """A segment whose container starts 2.5 s in (timestamps carried over), not at 0."""
+    source = media_dir / "late_start_2.5s.mp4"
+    if not source.exists():
+        run_ffmpeg(
+            "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=5", "-t", "10",
+            "-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "5", "-bf", "0",
+            "-output_ts_offset", "2.5", str(source),
+        )  # fmt: skip
+    with av.open(str(source)) as container:
+        assert container.start_time == 2_500_000
+    recordings = recorded / "media" / "recordings"
+    return add_recording(frigate_db, recordings, "back", T0 + LATE, source, 10)
+
+
+@pytest.mark.parametrize(("offset", "expected"), [(0.0, 0.0), (3.1, 3.2), (7.0, 7.0)])
+def test_a_frame_of_a_file_not_starting_at_zero_is_the_frame_it_names(
+    either: TestClient, late_start: Path, offset: float, expected: float
+) -> None:
+    """ffmpeg adds the file's start to `-ss`: the fallback once sought 2.5 s too far."""
+    response = either.get(f"/api/back/recordings/{T0 + LATE + offset}/snapshot.png")
+    assert response.status_code == 200
+    frame_time = float(response.headers["x-frame-time"])
+    assert frame_time == pytest.approx(T0 + LATE + expected, abs=1e-4)
+    image = np.asarray(Image.open(io.BytesIO(response.content)).convert("RGB"), dtype=np.int16)
+    here = np.abs(image - decoded_frame(late_start, 2.5 + expected)).mean()
+    later = np.abs(image - decoded_frame(late_start, 2.5 + expected + 2.0)).mean()
+    assert here < 3 < later
 
 
 @pytest.mark.parametrize(

@@ -52,7 +52,7 @@ NO_RECORDINGS = "No recordings found for the specified time range"
 FALLBACK_FORMAT = "ffmpeg-faststart-1"  # part of the fallback's content key
 # A stream-copied clip holds at most its sources' bytes; its moov is no larger than theirs put
 # together. The margin covers the new box headers and wider chunk offsets.
-BUILD_MARGIN_BYTES = 1024 * 1024
+BUILD_MARGIN_BYTES = 64 * 1024
 BUILD_MARGIN_SHARE = 0.01
 FULL_RETRY_AFTER_SECONDS = 30
 READ_BYTES = 1024 * 1024
