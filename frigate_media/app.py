@@ -32,6 +32,7 @@ from frigate_media.ffmpeg.runner import Ffmpeg, FfmpegRunner
 from frigate_media.frames.processor import FrameProcessor
 from frigate_media.frames.tracked import TrackedObjects
 from frigate_media.mp4.index import SampleIndex
+from frigate_media.mp4.virtual import RecentClips
 from frigate_media.services.events.manual import ManualEvents
 from frigate_media.services.hls import HlsService
 from frigate_media.services.previews.encodes import PreviewJobs
@@ -50,6 +51,7 @@ logger = logging.getLogger(__name__)
 
 MIB = 1024 * 1024
 SAMPLE_INDEX_DIR_NAME = "sample-index"  # the sample tables clip.mp4 is assembled from
+RECENT_CLIPS_BYTES = 32 * MIB  # clip.mp4 headers kept for the next Range of the same clip
 FRAMES_BUSY = "Too many recorded frames are being decoded; try again shortly"
 
 
@@ -90,6 +92,7 @@ def build_context(
         previews=PreviewJobs(),
         clips=ClipCache(paths.work / CACHE_DIR_NAME, max_bytes=limits.clip_cache_mb * MIB),
         samples=SampleIndex(paths.work / SAMPLE_INDEX_DIR_NAME),
+        assembled=RecentClips(RECENT_CLIPS_BYTES),
         frame_threads=BoundedThreads(
             limits.frame_decodes, limits.ffmpeg_queue_wait, "frame-decode", FRAMES_BUSY
         ),

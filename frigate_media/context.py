@@ -24,6 +24,7 @@ from frigate_media.clock import Clock
 from frigate_media.config import CameraConfig, FrigateConfig
 from frigate_media.errors import NotFound
 from frigate_media.ffmpeg.runner import Ffmpeg
+from frigate_media.mp4.virtual import RecentClips
 from frigate_media.storage.paths import MediaPaths
 from frigate_media.threads import BoundedThreads
 
@@ -148,6 +149,7 @@ class AppContext:
     previews: PreviewJobState
     clips: ClipFiles
     samples: SampleTables
+    assembled: RecentClips  # virtual MP4s assembled lately, by ETag
     frame_threads: BoundedThreads  # recorded frames decoded in-process
     tracked: TrackedLookup
     plus_tokens: AccessTokens

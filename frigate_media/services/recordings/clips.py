@@ -36,9 +36,9 @@ from frigate_media.context import AppContext, HeldFile, SampleTables
 from frigate_media.errors import BadRequest, Busy, NotFound, UpstreamFailed
 from frigate_media.ffmpeg import concat
 from frigate_media.ffmpeg.args.clips import concat_args
-from frigate_media.mp4.assemble import assemble, plan_identities
+from frigate_media.mp4.assemble import assemble, plan_etag, plan_identities
 from frigate_media.mp4.errors import CannotAssemble
-from frigate_media.mp4.virtual import VirtualMp4
+from frigate_media.mp4.virtual import RecentClips, VirtualMp4
 from frigate_media.services.recordings import vod_forms
 from frigate_media.services.recordings.vod import VodPlan
 from frigate_media.singleflight import SingleFlight
@@ -145,9 +145,15 @@ async def plan_clip(context: AppContext, camera: str, start: float, end: float) 
         raise BadRequest(NO_RECORDINGS) from None
 
 
-def assemble_plan(samples: SampleTables, plan: VodPlan) -> VirtualMp4:
-    """The virtual MP4 of `plan` from the sample index; CannotAssemble when it cannot. Blocking."""
-    return assemble(plan, samples, identities=plan_identities(plan))
+def assemble_plan(samples: SampleTables, recent: RecentClips, plan: VodPlan) -> VirtualMp4:
+    """The virtual MP4 of `plan`: the one assembled lately for the same plan and files, else
+    assembled from the sample index; CannotAssemble when it cannot be. Blocking (stat)."""
+    identities = plan_identities(plan)
+    virtual = recent.get(plan_etag(plan, identities))
+    if virtual is None:
+        virtual = assemble(plan, samples, identities=identities)
+        recent.put(virtual)
+    return virtual
 
 
 async def _primed(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
@@ -384,7 +390,7 @@ async def _virtual(context: AppContext, plan: VodPlan) -> VirtualMp4 | None:
     """The plan assembled on a thread; None (reported once per camera and reason) when it
     cannot be, so the caller takes the ffmpeg path."""
     try:
-        return await asyncio.to_thread(assemble_plan, context.samples, plan)
+        return await asyncio.to_thread(assemble_plan, context.samples, context.assembled, plan)
     except CannotAssemble as refused:
         reason, detail = str(refused.reason), refused.detail
     except Exception as error:  # a bug must cost the fast path, never the clip
