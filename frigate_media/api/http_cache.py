@@ -68,7 +68,8 @@ NO_EVENT_THUMBNAIL = CachePolicy("NO_EVENT_THUMBNAIL", "no-store")
 NO_EVENT_SNAPSHOT = CachePolicy("NO_EVENT_SNAPSHOT", None)  # Frigate sends no Cache-Control
 # A cached preview frame file never changes once written.
 PREVIEW_FRAME = CachePolicy("PREVIEW_FRAME", private_max_age(YEAR))
-# A Range clip file is revalidated with its content ETag; a streamed clip is never kept.
+# A clip of known bytes (the virtual MP4, or the ffmpeg path's Range file) is revalidated with
+# its content ETag; a clip streamed by ffmpeg as it is made is never kept.
 CLIP_FILE = CachePolicy("CLIP_FILE", "private, no-cache")
 CLIP_STREAM = CachePolicy("CLIP_STREAM", "no-store")
 # Playlists and segments, as nginx-vod's location sends them (`add_header Cache-Control no-store`).
