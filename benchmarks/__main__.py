@@ -297,25 +297,31 @@ async def main_async(settings: Settings, wrk_note: str) -> int:
         reference.stop()
 
     # The live targets are stated for one 1280x720@5 camera; the footprint for four.
-    live = 0 if only_clips else 1
-    server = await start_frigate_media(dataset, workdir, live_cameras=live)
-    log(f"frigate-media ({live} live camera) on port {server.port} (log {server.log})")
-    try:
-        index_note = await clips.wait_for_index(server, dataset)
-        log(index_note)
-        results: list[Result] = []
-        if not only_clips:
+    results: list[Result] = []
+    if not only_clips:
+        server = await start_frigate_media(dataset, workdir, live_cameras=1)
+        log(f"frigate-media (1 live camera) on port {server.port} (log {server.log})")
+        try:
+            await clips.wait_for_index(server, dataset)  # the start-up indexing is no live load
             results += await live_scenarios(server, settings, dataset.spec.cameras[:1])
             compare(results, reference_results)
             results += await recording_scenarios(server, settings, dataset, workdir)
+            log("overlap query in-process")
+            results.append(await asyncio.to_thread(scenarios.overlap_query, dataset, settings))
+        finally:
+            server.stop()
+    # The clip and frame scenarios: the same server without live cameras, beside the ffmpeg path
+    # and an empty index (also without), so the path is the one difference between them.
+    server = await start_frigate_media(dataset, workdir, live_cameras=0)
+    log(f"frigate-media (no live camera) on port {server.port} (log {server.log})")
+    try:
+        index_note = await clips.wait_for_index(server, dataset)
+        log(index_note)
         found = await clip_scenarios(server, settings, dataset, workdir, "virtual")
         for result in found:
             if result.scenario.startswith("clip.mp4 1 h, Range"):
                 result.notes.append(index_note)
         results += found
-        if not only_clips:
-            log("overlap query in-process")
-            results.append(await asyncio.to_thread(scenarios.overlap_query, dataset, settings))
     finally:
         server.stop()
     results += await comparison_servers(settings, dataset, workdir)

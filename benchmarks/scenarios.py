@@ -373,13 +373,14 @@ async def clip_mp4(
 
 
 def _duration(path: Path) -> float:
-    """Seconds from the first video packet to the end of the last one (demuxed, not decoded).
-
-    Read from the packets rather than the header: a fragmented MP4's header carries no total.
-    """
+    """The duration a player is told, as ffprobe prints it (libavformat's: edit lists honoured,
+    a fragmented MP4's read from its fragments); else from the first video packet to the end
+    of the last one (demuxed, not decoded)."""
     import av
 
     with av.open(str(path)) as container:
+        if container.duration:
+            return float(container.duration / av.time_base)
         stream = container.streams.video[0]
         if stream.time_base is None:
             return 0.0
