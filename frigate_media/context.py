@@ -57,8 +57,9 @@ class PreviewJobState(Protocol):
     async def shared(self, key: tuple[Any, ...], make: Callable[[], Awaitable[T]]) -> T: ...
 
 
-class HeldFile(Protocol):
-    """A file held open to be read by range; `close` lets it go (services/recordings/clips)."""
+class ClipBytes(Protocol):
+    """A clip of known size read by byte range, blocking (services/recordings/clips: a virtual
+    MP4, or a cached file held open); `close` lets it go."""
 
     @property
     def size(self) -> int: ...
@@ -76,7 +77,7 @@ class ClipFiles(Protocol):
 
     async def open(
         self, context: AppContext, key: str, script: bytes, expected_bytes: int
-    ) -> HeldFile: ...
+    ) -> ClipBytes: ...
 
 
 class SampleTables(Protocol):

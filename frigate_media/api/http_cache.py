@@ -24,8 +24,9 @@ from starlette.responses import FileResponse, Response
 
 from frigate_media.api import media_types
 from frigate_media.api.streaming import ClosingStreamingResponse
+from frigate_media.context import ClipBytes
 from frigate_media.errors import BadRequest, NotFound, RangeNotSatisfiable
-from frigate_media.services.recordings.clips import ClipBody, ClipBytes
+from frigate_media.services.recordings.clips import ClipBody
 
 # ---- policies --------------------------------------------------------------------------------
 

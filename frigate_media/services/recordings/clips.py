@@ -30,9 +30,8 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
 
-from frigate_media.context import AppContext, HeldFile, SampleTables
+from frigate_media.context import AppContext, ClipBytes, SampleTables
 from frigate_media.errors import BadRequest, Busy, NotFound, UpstreamFailed
 from frigate_media.ffmpeg import concat
 from frigate_media.ffmpeg.args.clips import concat_args
@@ -56,17 +55,6 @@ BUILD_MARGIN_BYTES = 64 * 1024
 BUILD_MARGIN_SHARE = 0.01
 FULL_RETRY_AFTER_SECONDS = 30
 READ_BYTES = 1024 * 1024
-
-
-class ClipBytes(Protocol):
-    """A clip of known size read by byte range (a virtual MP4, a cached file). Blocking reads."""
-
-    @property
-    def size(self) -> int: ...
-
-    def iter_range(self, start: int, end: int) -> Iterator[bytes]: ...
-
-    def close(self) -> None: ...
 
 
 @dataclass
@@ -276,7 +264,7 @@ class ClipCache:
 
     async def open(
         self, context: AppContext, key: str, script: bytes, expected_bytes: int
-    ) -> HeldFile:
+    ) -> ClipBytes:
         """The file of `key`, built first when missing, held open until the caller closes it."""
         for _ in range(3):
             held = await self._hold(key)

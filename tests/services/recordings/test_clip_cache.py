@@ -14,12 +14,11 @@ from fastapi.testclient import TestClient
 from frigate_media.app import build_context
 from frigate_media.clock import FixedClock
 from frigate_media.config import FrigateConfig
-from frigate_media.context import AppContext
+from frigate_media.context import AppContext, ClipBytes
 from frigate_media.errors import Busy
 from frigate_media.services.recordings.clips import (
     BUILD_MARGIN_BYTES,
     BUILD_MARGIN_SHARE,
-    ClipBytes,
     ClipCache,
     clip_body,
 )
