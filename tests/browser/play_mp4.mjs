@@ -1,10 +1,7 @@
 // Headless Debian Chromium plays an MP4 URL in a <video src>, seeks to a moment, plays on from
 // there; prints one JSON line with what the video did and the Range requests Chromium sent.
 // Usage: node play_mp4.mjs <clip.mp4 URL> <seek to, seconds> <timeout ms>
-import { chromium } from "playwright-core";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { pollUntil, withPage } from "./chromium.mjs";
 
 const [url, seekTo = "30", timeoutMs = "45000"] = process.argv.slice(2);
 const origin = new URL(url).origin;
@@ -31,62 +28,40 @@ const page_html = `<!doctype html><html><body>
   video.addEventListener("error", () => window.report.errors.push(String(video.error && video.error.message)));
 </script></body></html>`;
 
-const userDataDir = mkdtempSync(join(tmpdir(), "fm-chromium-"));
 const requests = [];
-let context;
-let result = { ok: false };
+let result;
 try {
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      "--autoplay-policy=no-user-gesture-required",
-    ],
-  });
-  const page = context.pages()[0] || (await context.newPage());
-  await page.route(`${origin}/__mp4_test_page__**`, (route) =>
-    route.fulfill({ status: 200, contentType: "text/html", body: page_html }),
+  result = await withPage(
+    { [`${origin}/__mp4_test_page__**`]: () => ({ contentType: "text/html", body: page_html }) },
+    async (page) => {
+      page.on("response", async (response) => {
+        if (!response.url().startsWith(url)) return;
+        const headers = await response.request().allHeaders();
+        requests.push({ range: headers["range"] || null, status: response.status() });
+      });
+      await page.goto(pageUrl);
+      const played = (state) => state.seeked !== null && state.currentTime > state.seeked + 1.0;
+      const state = await pollUntil(
+        page,
+        () => {
+          const v = document.getElementById("v");
+          return {
+            currentTime: v.currentTime,
+            readyState: v.readyState,
+            videoWidth: v.videoWidth,
+            videoHeight: v.videoHeight,
+            mediaError: v.error ? v.error.message || String(v.error.code) : null,
+            ...window.report,
+          };
+        },
+        (state) => played(state) || state.mediaError,
+        timeoutMs,
+      );
+      return { ok: played(state), ...state, requests };
+    },
   );
-  page.on("response", async (response) => {
-    if (!response.url().startsWith(url)) return;
-    const headers = await response.request().allHeaders();
-    requests.push({ range: headers["range"] || null, status: response.status() });
-  });
-  await page.goto(pageUrl);
-  const deadline = Date.now() + Number(timeoutMs);
-  let state = {};
-  while (Date.now() < deadline) {
-    state = await page.evaluate(() => {
-      const v = document.getElementById("v");
-      return {
-        currentTime: v.currentTime,
-        readyState: v.readyState,
-        videoWidth: v.videoWidth,
-        videoHeight: v.videoHeight,
-        mediaError: v.error ? v.error.message || String(v.error.code) : null,
-        ...window.report,
-      };
-    });
-    const played = state.seeked !== null && state.currentTime > state.seeked + 1.0;
-    if (played || state.mediaError) break;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  result = {
-    ok: state.seeked !== null && state.currentTime > state.seeked + 1.0,
-    ...state,
-    requests,
-  };
 } catch (error) {
   result = { ok: false, launchError: String(error), requests };
-} finally {
-  if (context) await context.close();
-  rmSync(userDataDir, { recursive: true, force: true });
 }
 console.log(JSON.stringify(result));
 process.exit(result.ok ? 0 : 1);
