@@ -1,6 +1,8 @@
 """Entry point of `make bench`: dataset, reference server, frigate-media, every scenario, results.
 
 `BENCH_QUICK=1` runs each scenario for a few seconds (RSS read after 30 s instead of 5 minutes).
+`BENCH_ONLY=clips` runs only the clip.mp4 and frame-at-a-time scenarios (issue 17): the
+reference, frigate-media, frigate-media on the ffmpeg path and with an empty sample index.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import scenarios
+from benchmarks import clips, scenarios
 from benchmarks.dataset import Dataset, DatasetSpec, build_dataset
 from benchmarks.load import ensure_wrk
 from benchmarks.results import Result, markdown_table, write_results
@@ -79,9 +81,6 @@ async def recording_scenarios(
     steps: list[tuple[str, Any]] = [
         ("VOD JSON 1 h", lambda: scenarios.vod_json(server, settings, dataset, 1)),
         ("VOD JSON 24 h", lambda: scenarios.vod_json(server, settings, dataset, 24)),
-        ("clip.mp4 1 h", lambda: scenarios.clip_mp4(server, settings, dataset, workdir)),
-        ("frame at a time ×1", lambda: scenarios.frame_at_time(server, settings, dataset, 1)),
-        ("frame at a time ×4", lambda: scenarios.frame_at_time(server, settings, dataset, 4)),
         ("HLS", lambda: scenarios.hls(server, settings, dataset)),
         ("preview.gif", lambda: scenarios.preview_gif(server, settings, dataset)),
     ]
@@ -94,6 +93,77 @@ async def recording_scenarios(
             results.append(Result(scenario=label, server=server.name, status="failed",
                                   notes=[f"{type(error).__name__}: {error}"]))  # fmt: skip
     return results
+
+
+DISK = "bytes written to disk during the clip scenarios"
+SLOW_24H = "RSS while a slow client reads a 24-h clip.mp4"
+
+
+async def clip_scenarios(
+    server: Server, settings: Settings, dataset: Dataset, workdir: Path, kind: str
+) -> list[Result]:
+    """Issue 17's clip and frame scenarios on one server. `kind`: "virtual" (frigate-media, its
+    index filled at start), "ffmpeg" (the previous path), "not indexed" (an empty index) or
+    "reference" (the do-nothing server)."""
+    count = 6 if settings.quick else 20
+    skip = settings.repeats  # clip_mp4 takes the newest hours
+
+    async def clip_part() -> list[Result]:
+        found: list[Result] = []
+        if kind != "not indexed":
+            log(f"{server.name}: clip.mp4 1 h")
+            found.append(
+                await scenarios.clip_mp4(
+                    server, settings, dataset, workdir, verify=kind != "reference", target=""
+                )
+            )
+        log(f"{server.name}: Range 1 MiB")
+        if kind == "ffmpeg":  # each first Range builds a 1-h copy: fewer clips
+            starts = clips.hour_starts(dataset, 2 if settings.quick else 4, skip)
+        else:
+            starts = clips.hour_starts(dataset, count, 0 if kind == "not indexed" else skip)
+        index = "not indexed" if kind == "not indexed" else "indexed"
+        name = f"clip.mp4 1 h, Range 1 MiB ({index})"
+        found.append(await clips.range_1mib(server, dataset, name, starts))
+        return found
+
+    disk, results = await clips.disk_written(server, DISK, clip_part)
+    if kind != "reference":
+        results.append(disk)
+    if kind == "not indexed":
+        return results
+    log(f"{server.name}: a slow client on 24 h")
+    results.append(await clips.slow_reader_rss(server, settings, dataset, SLOW_24H))
+    for concurrency in (1, 4):
+        log(f"{server.name}: frame at a time ×{concurrency}")
+        results.append(await scenarios.frame_at_time(server, settings, dataset, concurrency))
+    return results
+
+
+async def comparison_servers(settings: Settings, dataset: Dataset, workdir: Path) -> list[Result]:
+    """The previous ffmpeg path, and a server whose sample index starts empty."""
+    results: list[Result] = []
+    ffmpeg_limits = {"virtual_mp4": False, "frames_in_process": False}
+    for kind, name, limits in (
+        ("ffmpeg", "frigate-media (ffmpeg path)", ffmpeg_limits),
+        ("not indexed", "frigate-media (not indexed)", {"clip_index_hours": 0}),
+    ):
+        server = await start_frigate_media(
+            dataset, workdir, live_cameras=0, limits=limits, name=name
+        )
+        log(f"{name} on port {server.port}")
+        try:
+            results += await clip_scenarios(server, settings, dataset, workdir, kind)
+        finally:
+            server.stop()
+    return results
+
+
+def one_hour_mib(dataset: Dataset) -> int:
+    """About the size of a 1-h clip of the real camera (for the reference's clip bytes)."""
+    pool = sorted((dataset.media / "recordings").rglob("*.mp4"))[:60]
+    average = sum(path.stat().st_size for path in pool) / max(1, len(pool))
+    return max(1, round(average * 360 / 2**20))
 
 
 async def footprint_result(server: Server, settings: Settings) -> Result:
@@ -211,36 +281,66 @@ async def main_async(settings: Settings, wrk_note: str) -> int:
     }
     meta["dataset"].pop("event_ids", None)
 
-    reference = await start_reference(reference_images(DATA / "reference"), workdir)
+    only_clips = os.environ.get("BENCH_ONLY", "") == "clips"
+    images = reference_images(DATA / "reference")
+    reference = await start_reference(images, workdir, clip_mib=one_hour_mib(dataset))
     try:
         log(f"reference server on port {reference.port}")
-        reference_results = await live_scenarios(reference, settings, dataset.spec.cameras[:1])
+        reference_results = []
+        if not only_clips:
+            reference_results = await live_scenarios(reference, settings, dataset.spec.cameras[:1])
+        reference_results += await clip_scenarios(
+            reference, settings, dataset, workdir, "reference"
+        )
         reference_results.append(footprint_result_quick(reference))
     finally:
         reference.stop()
 
     # The live targets are stated for one 1280x720@5 camera; the footprint for four.
-    server = await start_frigate_media(dataset, workdir, live_cameras=1)
-    log(f"frigate-media (1 live camera) on port {server.port} (log {server.log})")
+    results: list[Result] = []
+    if not only_clips:
+        server = await start_frigate_media(dataset, workdir, live_cameras=1)
+        log(f"frigate-media (1 live camera) on port {server.port} (log {server.log})")
+        try:
+            await clips.wait_for_index(server, dataset)  # the start-up indexing is no live load
+            results += await live_scenarios(server, settings, dataset.spec.cameras[:1])
+            compare(results, reference_results)
+            results += await recording_scenarios(server, settings, dataset, workdir)
+            log("overlap query in-process")
+            results.append(await asyncio.to_thread(scenarios.overlap_query, dataset, settings))
+        finally:
+            server.stop()
+    # The clip and frame scenarios: the same server without live cameras, beside the ffmpeg path
+    # and an empty index (also without), so the path is the one difference between them.
+    server = await start_frigate_media(dataset, workdir, live_cameras=0)
+    log(f"frigate-media (no live camera) on port {server.port} (log {server.log})")
     try:
-        results = await live_scenarios(server, settings, dataset.spec.cameras[:1])
-        compare(results, reference_results)
-        results += await recording_scenarios(server, settings, dataset, workdir)
-        log("overlap query in-process")
-        results.append(await asyncio.to_thread(scenarios.overlap_query, dataset, settings))
+        index_note = await clips.wait_for_index(server, dataset)
+        log(index_note)
+        found = await clip_scenarios(server, settings, dataset, workdir, "virtual")
+        for result in found:
+            if result.scenario.startswith("clip.mp4 1 h, Range"):
+                result.notes.append(index_note)
+        results += found
     finally:
         server.stop()
-    server = await start_frigate_media(dataset, workdir, live_cameras=len(dataset.spec.cameras))
-    log(f"frigate-media (all cameras live) on port {server.port}")
-    try:
-        results.append(await footprint_result(server, settings))
-    finally:
-        server.stop()
+    results += await comparison_servers(settings, dataset, workdir)
+    clips.clip_targets(results)
+    clips.versus_reference(results, reference_results)
+    if not only_clips:
+        server = await start_frigate_media(dataset, workdir, live_cameras=len(dataset.spec.cameras))
+        log(f"frigate-media (all cameras live) on port {server.port}")
+        try:
+            results.append(await footprint_result(server, settings))
+        finally:
+            server.stop()
 
     ordered = _interleave(results, reference_results)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + ("-quick" if settings.quick else "")
+    stamp += "-clips" if only_clips else ""
+    latest = "latest-clips" if only_clips else "latest"
     markdown, jsonl = write_results(
-        RESULTS, stamp, header(settings, wrk_note, meta, dataset), ordered, meta
+        RESULTS, stamp, header(settings, wrk_note, meta, dataset), ordered, meta, latest
     )
     print()
     print(markdown_table(ordered))
@@ -258,14 +358,12 @@ def footprint_result_quick(server: Server) -> Result:
 
 
 def _interleave(results: list[Result], reference: list[Result]) -> list[Result]:
-    """Each frigate-media row followed by the reference row of the same scenario."""
-    by_name = {r.scenario: r for r in reference}
-    ordered: list[Result] = []
-    for result in results:
-        ordered.append(result)
-        if result.scenario in by_name:
-            ordered.append(by_name.pop(result.scenario))
-    return ordered + list(by_name.values())
+    """The rows of one scenario together (in the order scenarios first ran), the reference's
+    last in each group."""
+    groups: dict[str, list[Result]] = {}
+    for result in [*results, *reference]:
+        groups.setdefault(result.scenario, []).append(result)
+    return [result for group in groups.values() for result in group]
 
 
 def main() -> int:

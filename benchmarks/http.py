@@ -59,11 +59,14 @@ class Connection:
                 await self._writer.wait_closed()
         self._reader = self._writer = None
 
-    async def _send(self, path: str) -> tuple[asyncio.StreamReader, int, dict[str, str]]:
+    async def _send(
+        self, path: str, request_headers: dict[str, str] | None = None
+    ) -> tuple[asyncio.StreamReader, int, dict[str, str]]:
         reader, writer = await self._connect()
+        extra = "".join(f"{name}: {value}\r\n" for name, value in (request_headers or {}).items())
         writer.write(
             f"GET {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
-            "User-Agent: frigate-media-bench\r\nAccept: */*\r\n\r\n".encode()
+            f"User-Agent: frigate-media-bench\r\nAccept: */*\r\n{extra}\r\n".encode()
         )
         try:
             await writer.drain()
@@ -113,10 +116,16 @@ class Connection:
                 yield chunk
             await self.close()
 
-    async def get(self, path: str, *, keep_body: bool = True) -> Response:
+    async def get(
+        self,
+        path: str,
+        *,
+        keep_body: bool = True,
+        request_headers: dict[str, str] | None = None,
+    ) -> Response:
         """GET `path` and read the whole body (kept only when `keep_body`)."""
         began = time.perf_counter()
-        reader, status, headers = await self._send(path)
+        reader, status, headers = await self._send(path, request_headers)
         response = Response(status=status, headers=headers)
         response.first_byte = time.perf_counter() - began
         first = True
@@ -139,9 +148,11 @@ class Connection:
             await self.close()
         return response
 
-    async def stream(self, path: str) -> tuple[int, dict[str, str], AsyncIterator[bytes]]:
+    async def stream(
+        self, path: str, request_headers: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], AsyncIterator[bytes]]:
         """GET `path` and hand back the body as it arrives (close the connection afterwards)."""
-        reader, status, headers = await self._send(path)
+        reader, status, headers = await self._send(path, request_headers)
         return status, headers, self._body(reader, headers)
 
 

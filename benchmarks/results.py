@@ -125,15 +125,21 @@ def notes_section(results: list[Result]) -> str:
 
 
 def write_results(
-    directory: Path, stamp: str, header: str, results: list[Result], meta: dict[str, Any]
+    directory: Path,
+    stamp: str,
+    header: str,
+    results: list[Result],
+    meta: dict[str, Any],
+    latest: str = "latest",
 ) -> tuple[Path, Path]:
-    """`bench-<stamp>.md` / `.jsonl`, copied to `latest.md` / `latest.jsonl` (the committed pair)."""
+    """`bench-<stamp>.md` / `.jsonl`, copied to `<latest>.md` / `.jsonl` (the committed pair:
+    `latest` for a whole run, `latest-clips` for `BENCH_ONLY=clips`)."""
     directory.mkdir(parents=True, exist_ok=True)
     markdown = f"{header}\n\n{markdown_table(results)}\n\n### Notes\n\n{notes_section(results)}\n"
     records = [json.dumps({"meta": _without_nan(meta)}, allow_nan=False)]
     records += [json.dumps(r.as_json(), default=str, allow_nan=False) for r in results]
     jsonl = "\n".join(records) + "\n"
-    for name in (f"bench-{stamp}", "latest"):
+    for name in (f"bench-{stamp}", latest):
         (directory / f"{name}.md").write_text(markdown)
         (directory / f"{name}.jsonl").write_text(jsonl)
-    return directory / "latest.md", directory / "latest.jsonl"
+    return directory / f"{latest}.md", directory / f"{latest}.jsonl"

@@ -39,6 +39,7 @@ class Server:
     port: int
     log: Path
     started: float
+    cache: Path | None = None  # frigate-media's cache dir (our scratch lives inside it)
 
     @property
     def address(self) -> tuple[str, int]:
@@ -93,10 +94,15 @@ def _spawn(name: str, args: list[str], port: int, log: Path, cwd: Path) -> Serve
 
 
 def frigate_media_config(
-    dataset: Dataset, cache: Path, port: int, live_cameras: int
+    dataset: Dataset,
+    cache: Path,
+    port: int,
+    live_cameras: int,
+    limits: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The dataset's cameras; the first `live_cameras` fed live by lavfi testsrc2 1280x720 at
-    5 fps (detect only), the others without inputs (their recordings still serve)."""
+    5 fps (detect only), the others without inputs (their recordings still serve); `limits`
+    (e.g. `virtual_mp4: false`) as given."""
     live_input = {"path": LIVE_SOURCE, "input_args": "-re -f lavfi", "roles": ["detect"]}
     cameras = {
         name: {
@@ -115,31 +121,44 @@ def frigate_media_config(
         "auth": {"enabled": False},
         "server": {"host": "127.0.0.1", "port": port},
         "cameras": cameras,
+        "limits": limits or {},
     }
 
 
 async def start_frigate_media(
-    dataset: Dataset, workdir: Path, *, live_cameras: int, timeout: float = 60.0
+    dataset: Dataset,
+    workdir: Path,
+    *,
+    live_cameras: int,
+    limits: dict[str, Any] | None = None,
+    name: str = "frigate-media",
+    timeout: float = 60.0,
 ) -> Server:
-    """`frigate-media serve` on the dataset, with a fresh cache directory."""
+    """`frigate-media serve` on the dataset, with a fresh cache directory of its own (`name`
+    tells the servers apart in the results: "frigate-media (ffmpeg path)")."""
     port = free_port()
-    cache = workdir / "cache"
+    slug = "".join(char if char.isalnum() else "-" for char in name).strip("-")
+    cache = workdir / f"cache-{slug}"
     shutil.rmtree(cache, ignore_errors=True)
     cache.mkdir(parents=True)
-    config = workdir / "config.yml"
-    config.write_text(yaml.safe_dump(frigate_media_config(dataset, cache, port, live_cameras)))
+    config = workdir / f"config-{slug}.yml"
+    settings = frigate_media_config(dataset, cache, port, live_cameras, limits)
+    config.write_text(yaml.safe_dump(settings))
     args = [sys.executable, "-m", "frigate_media", "--log-level", "warning", "serve"]
     args += ["--config", str(config)]
-    server = _spawn("frigate-media", args, port, workdir / "frigate-media.log", workdir)
+    server = _spawn(name, args, port, workdir / f"{slug}.log", workdir)
+    server.cache = cache
     return await _wait_ready(server, timeout)
 
 
-async def start_reference(images: dict[str, Path], workdir: Path, timeout: float = 30.0) -> Server:
-    """The do-nothing server with prepared images."""
+async def start_reference(
+    images: dict[str, Path], workdir: Path, *, clip_mib: int = 0, timeout: float = 30.0
+) -> Server:
+    """The do-nothing server with prepared images (and `clip_mib` MiB of clip bytes)."""
     port = free_port()
     args = [sys.executable, "-m", "benchmarks.reference", "--port", str(port)]
     args += ["--jpeg", str(images["jpeg"]), "--webp", str(images["webp"])]
-    args += ["--mjpeg", str(images["mjpeg"])]
+    args += ["--mjpeg", str(images["mjpeg"]), "--clip-mib", str(clip_mib)]
     server = _spawn("reference", args, port, workdir / "reference.log", workdir)
     return await _wait_ready(server, timeout)
 
@@ -206,3 +225,30 @@ def footprint(pid: int) -> dict[str, Any]:
         "children": len(children),
         "child_names": sorted(set(names)),
     }
+
+
+def write_bytes(pid: int) -> int:
+    """Bytes the process (and its live descendants) caused to be written to storage so far."""
+    total = 0
+    for process in (pid, *_children(pid)):
+        try:
+            for line in Path(f"/proc/{process}/io").read_text().splitlines():
+                if line.startswith("write_bytes:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total
+
+
+def tree_bytes(root: Path | None) -> int:
+    """Bytes of every file under `root` (what a server keeps in its cache dir)."""
+    if root is None or not root.exists():
+        return 0
+    total = 0
+    for path in root.rglob("*"):
+        try:
+            if path.is_file():
+                total += path.stat().st_size
+        except OSError:  # removed while we looked
+            continue
+    return total

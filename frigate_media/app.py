@@ -40,6 +40,8 @@ from frigate_media.ffmpeg.runner import Ffmpeg, FfmpegRunner
 from frigate_media.frames.processor import FrameProcessor
 from frigate_media.frames.sources import detect_inputs, restream_sources
 from frigate_media.frames.tracked import TrackedObjects
+from frigate_media.mp4.index import SampleIndex
+from frigate_media.mp4.virtual import RecentClips
 from frigate_media.services.events.manual import ManualEvents
 from frigate_media.services.events.unrecorded import NoMarks, UnrecordedMarks
 from frigate_media.services.hls import HlsService
@@ -48,12 +50,18 @@ from frigate_media.services.recordings.clips import ClipCache
 from frigate_media.services.recordings.plus import PlusTokens
 from frigate_media.storage.db import open_database
 from frigate_media.storage.paths import MediaPaths
+from frigate_media.threads import BoundedThreads
 from frigate_media.workers.mqtt import mqtt_worker
 from frigate_media.workers.preview_writer import PreviewWriter
 from frigate_media.workers.recording.command import records
 from frigate_media.workers.recording.service import RecorderService
+from frigate_media.workers.sample_indexer import SampleIndexer
 
 logger = logging.getLogger(__name__)
+
+MIB = 1024 * 1024
+RECENT_CLIPS_BYTES = 32 * MIB  # clip.mp4 headers kept for the next Range of the same clip
+FRAMES_BUSY = "Too many recorded frames are being decoded; try again shortly"
 
 
 def build_runner(config: FrigateConfig) -> FfmpegRunner:
@@ -90,6 +98,7 @@ def build_context(
     secret_file = Path(config.database.path).resolve().parent / ".jwt_secret"
     secret = load_jwt_secret(secret_file, generate=not read_only)
     log_mode(config, paths)
+    limits = config.limits
     return AppContext(
         config=config,
         paths=paths,
@@ -99,7 +108,12 @@ def build_context(
         # users, logouts (in our scratch), logins; beside Frigate: Frigate's identity headers
         auth=build_authenticator(config, secret, paths.auth_state, frigate_headers=read_only),
         previews=PreviewJobs(),
-        clips=ClipCache(paths.clip_cache),
+        clips=ClipCache(paths.clip_cache, max_bytes=limits.clip_cache_mb * MIB),
+        samples=SampleIndex(paths.sample_index),
+        assembled=RecentClips(RECENT_CLIPS_BYTES),
+        frame_threads=BoundedThreads(
+            limits.frame_decodes, limits.ffmpeg_queue_wait, "frame-decode", FRAMES_BUSY
+        ),
         tracked=TrackedObjects() if tracked is None else tracked,
         plus_tokens=PlusTokens(),
         unrecorded=NoMarks() if read_only else UnrecordedMarks(),
@@ -168,6 +182,8 @@ def build_workers(
     workers.append(frames)
     if writes:
         workers.append(PreviewWriter(context))
+    # Reads Frigate's DB and segments only, writes to our scratch: runs beside Frigate too.
+    workers.append(SampleIndexer(context))
     # Frigate's live state (running objects, best snapshots) from its broker, when configured.
     mqtt = mqtt_worker(context.config, frames)
     if mqtt is not None:

@@ -274,6 +274,13 @@ class LimitsConfig(_Model):
     login_hash_queue: int = Field(default=8, ge=0)  # checks that may wait; beyond: 503
     user_cache_seconds: float = Field(default=5.0, ge=0)  # a token's user row is re-read after
     revoked_tokens: int = Field(default=10_000, gt=0)  # logged-out tokens remembered at most
+    # clip.mp4 assembled from the segments' sample tables (false: always the ffmpeg path)
+    virtual_mp4: bool = True
+    clip_index_hours: float = Field(default=24.0, ge=0)  # indexed in the background at start
+    clip_cache_mb: int = Field(default=2048, gt=0)  # the ffmpeg fallback's files for Range
+    # recorded frames decoded in-process (false: always ffmpeg), at most this many at once
+    frames_in_process: bool = True
+    frame_decodes: int = Field(default=2, gt=0)
 
 
 class LiveSourceConfig(_Model):

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from peewee import SqliteDatabase
 
@@ -25,7 +24,13 @@ from frigate_media.clock import Clock
 from frigate_media.config import CameraConfig, FrigateConfig
 from frigate_media.errors import NotFound
 from frigate_media.ffmpeg.runner import Ffmpeg
+from frigate_media.mp4.virtual import RecentClips
 from frigate_media.storage.paths import MediaPaths
+from frigate_media.threads import BoundedThreads
+
+if TYPE_CHECKING:
+    from frigate_media.mp4.index import IndexReport
+    from frigate_media.mp4.reader import FileIdentity, MediaFile
 
 logger = logging.getLogger(__name__)
 
@@ -52,10 +57,38 @@ class PreviewJobState(Protocol):
     async def shared(self, key: tuple[Any, ...], make: Callable[[], Awaitable[T]]) -> T: ...
 
 
-class ClipFiles(Protocol):
-    """Clip files built once for Range requests (services/recordings/clips.ClipCache)."""
+class ClipBytes(Protocol):
+    """A clip of known size read by byte range, blocking (services/recordings/clips: a virtual
+    MP4, or a cached file held open); `close` lets it go."""
 
-    async def get(self, context: AppContext, key: str, script: bytes) -> Path: ...
+    @property
+    def size(self) -> int: ...
+
+    def iter_range(self, start: int, end: int) -> Iterator[bytes]: ...
+
+    def close(self) -> None: ...
+
+
+class ClipFiles(Protocol):
+    """The ffmpeg fallback of clips (services/recordings/clips.ClipCache): faststart files for
+    Range requests, built once per set of cut points under a byte cap; fallbacks reported once."""
+
+    def first_report(self, camera: str, reason: str) -> bool: ...
+
+    async def open(
+        self, context: AppContext, key: str, script: bytes, expected_bytes: int
+    ) -> ClipBytes: ...
+
+
+class SampleTables(Protocol):
+    """Sample tables of recorded segments by file identity, kept in our scratch
+    (mp4/index.SampleIndex): what clip.mp4 is assembled from."""
+
+    def load(self, identities: Sequence[FileIdentity]) -> list[MediaFile]: ...
+
+    def index_in_background(self, paths: Iterable[str]) -> Future[IndexReport]: ...
+
+    def close(self) -> None: ...
 
 
 class EventMarks(Protocol):
@@ -123,6 +156,9 @@ class AppContext:
     auth: Authenticator
     previews: PreviewJobState
     clips: ClipFiles
+    samples: SampleTables
+    assembled: RecentClips  # virtual MP4s assembled lately, by ETag
+    frame_threads: BoundedThreads  # recorded frames decoded in-process
     tracked: TrackedLookup
     plus_tokens: AccessTokens
     unrecorded: EventMarks
@@ -165,6 +201,8 @@ class AppContext:
             except Exception:
                 logger.exception("stopping %s failed", worker.name)
         await self.ffmpeg.close()
+        self.frame_threads.close()
+        self.samples.close()  # after the workers: the indexer feeds it
         self.auth.close()  # the password-check threads
         self._db_executor.shutdown(wait=False, cancel_futures=True)
         self.db.close()

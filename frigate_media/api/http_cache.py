@@ -11,9 +11,10 @@ same JSON 400/416 as every other error.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from email.utils import formatdate
 from pathlib import Path
@@ -23,6 +24,7 @@ from starlette.responses import FileResponse, Response
 
 from frigate_media.api import media_types
 from frigate_media.api.streaming import ClosingStreamingResponse
+from frigate_media.context import ClipBytes
 from frigate_media.errors import BadRequest, NotFound, RangeNotSatisfiable
 from frigate_media.services.recordings.clips import ClipBody
 
@@ -67,7 +69,8 @@ NO_EVENT_THUMBNAIL = CachePolicy("NO_EVENT_THUMBNAIL", "no-store")
 NO_EVENT_SNAPSHOT = CachePolicy("NO_EVENT_SNAPSHOT", None)  # Frigate sends no Cache-Control
 # A cached preview frame file never changes once written.
 PREVIEW_FRAME = CachePolicy("PREVIEW_FRAME", private_max_age(YEAR))
-# A Range clip file is revalidated with its content ETag; a streamed clip is never kept.
+# A clip of known bytes (the virtual MP4, or the ffmpeg path's Range file) is revalidated with
+# its content ETag; a clip streamed by ffmpeg as it is made is never kept.
 CLIP_FILE = CachePolicy("CLIP_FILE", "private, no-cache")
 CLIP_STREAM = CachePolicy("CLIP_STREAM", "no-store")
 # Playlists and segments, as nginx-vod's location sends them (`add_header Cache-Control no-store`).
@@ -152,7 +155,7 @@ def matches(if_none_match: str | None, tag: str) -> bool:
     return False
 
 
-def range_applies(if_range: str | None, tag: str, modified: str) -> bool:
+def range_applies(if_range: str | None, tag: str, modified: str | None) -> bool:
     """Whether a Range is honoured: no If-Range, or one naming this version (Starlette's rule:
     a strong ETag or the exact Last-Modified; a weak tag never)."""
     if if_range is None:
@@ -164,14 +167,19 @@ MAX_RANGES = 20
 _SPEC = re.compile(r"^\s*(\d*)\s*-\s*(\d*)\s*$")
 
 
-def check_range(header: str, size: int) -> None:
-    """Raise BadRequest for a malformed `bytes=` header, RangeNotSatisfiable past the end."""
+def parse_ranges(header: str, size: int) -> list[tuple[int, int]]:
+    """The [start, end) byte spans of a `bytes=` header over `size` bytes, sorted and merged.
+
+    BadRequest when malformed, RangeNotSatisfiable when a part starts past the end (like
+    Starlette's FileResponse, which serves files: any such part fails the whole).
+    """
     units, _, specs = header.partition("=")
     if units.strip().lower() != "bytes" or not specs.strip():
         raise BadRequest("Malformed Range header: only bytes ranges are supported")
     parts = [part for part in specs.split(",") if part.strip()]
     if not parts or len(parts) > MAX_RANGES:
         raise BadRequest("Malformed Range header")
+    spans: list[tuple[int, int]] = []
     satisfiable = True
     for part in parts:
         match = _SPEC.match(part)
@@ -180,13 +188,29 @@ def check_range(header: str, size: int) -> None:
         first, last = match.group(1), match.group(2)
         if first and last and int(last) < int(first):
             raise BadRequest("Malformed Range header: the end is before the start")
-        # Like Starlette's FileResponse, which serves it: any part past the end fails the whole.
         if first:
-            satisfiable = satisfiable and int(first) < size
+            start = int(first)
+            satisfiable = satisfiable and start < size
+            spans.append((start, min(int(last) + 1, size) if last else size))
         else:
-            satisfiable = satisfiable and int(last) > 0 and size > 0
+            suffix = int(last)
+            satisfiable = satisfiable and suffix > 0 and size > 0
+            spans.append((max(size - suffix, 0), size))
     if not satisfiable:
         raise RangeNotSatisfiable(size)
+    spans.sort()
+    merged = [spans[0]]
+    for start, end in spans[1:]:
+        if start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def check_range(header: str, size: int) -> None:
+    """Raise BadRequest for a malformed `bytes=` header, RangeNotSatisfiable past the end."""
+    parse_ranges(header, size)
 
 
 # ---- responses -------------------------------------------------------------------------------
@@ -242,18 +266,111 @@ async def file_response(
 async def clip_response(
     request_headers: Headers, body: ClipBody, headers: Mapping[str, str] | None = None
 ) -> Response:
-    """A clip as the service made it: its cached faststart file, or the fragmented MP4 stream."""
+    """A clip as the service made it: bytes read by range (the virtual MP4 or a cached file:
+    Content-Length, ETag, If-None-Match, Range and If-Range), or ffmpeg's fragmented stream."""
     mp4 = media_types.of_format("mp4")
-    if body.file is not None:
-        return await file_response(
-            request_headers,
-            body.file,
-            CLIP_FILE,
-            media_type=mp4,
-            stat=body.stat,
-            tag=etag(body.key),
-            headers=headers,
+    if body.sized is not None:
+        return await sized_response(
+            request_headers, body.sized, CLIP_FILE, etag(body.key), media_type=mp4, headers=headers
         )
     assert body.stream is not None
     all_headers = {**CLIP_STREAM.headers(), **(headers or {})}
     return ClosingStreamingResponse(body.stream, media_type=mp4, headers=all_headers)
+
+
+async def sized_response(
+    request_headers: Headers,
+    body: ClipBytes,
+    policy: CachePolicy,
+    tag: str,
+    *,
+    media_type: str,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """Serve bytes of a known size read by range: whole (200), one span (206), or 304.
+
+    Several ranges are answered with the one span that covers them all (RFC 9110 lets a server
+    coalesce ranges), never with a multipart body. `body` is closed when the answer ends.
+    """
+    try:
+        all_headers = {**validated(policy, tag, headers), "Accept-Ranges": "bytes"}
+        if matches(request_headers.get("if-none-match"), tag):
+            await asyncio.to_thread(body.close)
+            return not_modified(all_headers)
+        start, end, status = 0, body.size, 200
+        range_header = request_headers.get("range")
+        if range_header is not None and range_applies(request_headers.get("if-range"), tag, None):
+            spans = parse_ranges(range_header, body.size)
+            start, end, status = spans[0][0], spans[-1][1], 206
+            all_headers["Content-Range"] = f"bytes {start}-{end - 1}/{body.size}"
+        all_headers["Content-Length"] = str(end - start)
+        chunks = await _primed_range(body, start, end)
+    except BaseException:
+        await asyncio.to_thread(body.close)
+        raise
+    return ClosingStreamingResponse(
+        chunks, status_code=status, media_type=media_type, headers=all_headers
+    )
+
+
+async def _primed_range(body: ClipBytes, start: int, end: int) -> _RangeChunks:
+    """The span's chunks, each read on a thread; the first is read before answering, so a source
+    that is gone is a JSON error rather than a short body."""
+    chunks = _RangeChunks(body, body.iter_range(start, end))
+    try:
+        first = await anext(chunks, None)
+    except BaseException:
+        await chunks.aclose()
+        raise
+    chunks.push_back(first)
+    return chunks
+
+
+class _RangeChunks:
+    """Chunks of a blocking reader, each read on a thread; `aclose` waits for a read under way,
+    then closes the reader and lets the body go (also when iteration never started)."""
+
+    def __init__(self, body: ClipBytes, reader: Iterator[bytes]) -> None:
+        self._body = body
+        self._reader = reader
+        self._first: bytes | None = None
+        self._pending: asyncio.Future[bytes | None] | None = None
+        self._closed = False
+
+    def push_back(self, chunk: bytes | None) -> None:
+        self._first = chunk
+
+    def __aiter__(self) -> _RangeChunks:
+        return self
+
+    async def __anext__(self) -> bytes:
+        if self._first is not None:
+            chunk, self._first = self._first, None
+            return chunk
+        if self._closed:
+            raise StopAsyncIteration
+        loop = asyncio.get_running_loop()
+        self._pending = loop.run_in_executor(None, next, self._reader, None)
+        # Shielded: a cancelled request leaves the read to finish, and aclose waits for it.
+        result = await asyncio.shield(self._pending)
+        if result is None:
+            raise StopAsyncIteration
+        return result
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._pending is not None and not self._pending.done():
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._pending)
+        await asyncio.to_thread(_finish, self._reader, self._body)
+
+
+def _finish(reader: Iterator[bytes], body: ClipBytes) -> None:
+    try:
+        close = getattr(reader, "close", None)
+        if close is not None:
+            close()
+    finally:
+        body.close()

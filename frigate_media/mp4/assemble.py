@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from frigate_media.mp4 import writer
 from frigate_media.mp4.errors import CannotAssemble, Reason
@@ -73,7 +74,7 @@ def plan_etag(plan: PlanLike, identities: Sequence[FileIdentity]) -> str:
     return f'"{digest.hexdigest()[:40]}"'
 
 
-@dataclass(frozen=True)
+@dataclass
 class _VideoCut:
     """The video samples [first, stop) of one clip, and where they sit in the output."""
 
@@ -145,7 +146,6 @@ def _video_cuts(plan: PlanLike, media: list[MediaFile], timescale: int) -> list[
         cuts.append(_VideoCut(index, file, first, stop, durations, composition, key, end))
     if not cuts:
         raise CannotAssemble(Reason.EMPTY, "no video frame in the range")
-    placed = []
     for index, cut in enumerate(cuts):
         track = cut.media.video
         times = track.times[cut.first : cut.stop]
@@ -160,26 +160,29 @@ def _video_cuts(plan: PlanLike, media: list[MediaFile], timescale: int) -> list[
             span = round((min(cut.end, float(ends.max())) - cut.key_time) * timescale)
         if span <= 0:
             raise CannotAssemble(Reason.CUT, f"a clip of no duration in {cut.media.identity.path}")
-        placed.append(replace(cut, span=span))
-    return placed
+        cut.span = span
+    return cuts
+
+
+def _runs(values: Ints, breaks: npt.NDArray[np.bool_]) -> tuple[Ints, Ints]:
+    """(count, value) runs of `values`; `breaks` marks where a run must start anyway."""
+    starts = np.flatnonzero(breaks | np.concatenate(([True], values[1:] != values[:-1])))
+    counts = np.diff(np.append(starts, len(values))).astype(np.int64)
+    return counts, values[starts].astype(np.int64)
 
 
 class _TrackBuilder:
-    """Collects one output track's tables clip by clip, already run-length coded."""
+    """Collects one output track clip by clip (views of the source tables, nothing computed),
+    then codes the whole track at once: one numpy pass however many clips there are."""
 
     def __init__(self, source: Track, timescale: int) -> None:
         self.source = source
         self.timescale = timescale
-        self.stts = writer.Runs.empty()
-        self.ctts = writer.Runs.empty()
-        self.sync: list[Ints] = []
-        self.all_sync = True
-        self.stsz: list[bytes] = []
-        self.chunk_offsets: list[Ints] = []
-        self.chunk_counts: list[Ints] = []
-        self.count = 0
-        self.duration = 0
-        self.estimated_bytes = 0
+        self.sizes: list[Ints] = []
+        self.offsets: list[Ints] = []  # output payload offsets
+        self.durations: list[Ints] = []
+        self.composition: list[Ints] = []
+        self.sync: list[npt.NDArray[np.bool_]] = []
 
     def add(
         self,
@@ -192,32 +195,51 @@ class _TrackBuilder:
     ) -> None:
         if stop <= first:
             return
-        sizes = track.sizes[first:stop]
-        offsets = track.offsets[first:stop]
-        self.stts.add(durations)
-        self.ctts.add(composition)
-        new_runs = len(self.stts.values[-1]) + len(self.ctts.values[-1])
-        sync = track.sync[first:stop]
-        if not sync.all():
-            self.all_sync = False
-        self.sync.append(np.flatnonzero(sync) + self.count + 1)
-        self.stsz.append(sizes.astype(">u4").tobytes())
-        breaks = np.flatnonzero(offsets[1:] != offsets[:-1] + sizes[:-1]) + 1
-        starts = np.concatenate(([0], breaks))
-        self.chunk_offsets.append(offsets[starts] + move)
-        self.chunk_counts.append(np.diff(np.append(starts, len(sizes))))
-        self.count += len(sizes)
-        self.duration += int(durations.sum())
-        # An upper bound: stsz, stts/ctts runs (8 B), stss, co64 and stsc (8 + 12 B per chunk)
-        syncs = len(sizes) if sync.all() else int(sync.sum())
-        self.estimated_bytes += 4 * len(sizes) + 8 * new_runs + 4 * syncs + 20 * len(starts)
+        self.sizes.append(track.sizes[first:stop])
+        self.offsets.append(track.offsets[first:stop] + move)
+        self.durations.append(durations)
+        self.composition.append(composition)
+        self.sync.append(track.sync[first:stop])
+
+    def _joined(
+        self,
+    ) -> tuple[Ints, Ints, Ints, Ints, npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+        """(sizes, offsets, durations, composition, sync, clip starts) of the whole track."""
+        if not self.sizes:
+            empty = np.zeros(0, np.int64)
+            return empty, empty, empty, empty, np.zeros(0, bool), np.zeros(0, bool)
+        lengths = [len(part) for part in self.sizes]
+        clip_starts = np.zeros(sum(lengths), bool)
+        clip_starts[np.cumsum([0, *lengths[:-1]])] = True
+        return (
+            np.concatenate(self.sizes),
+            np.concatenate(self.offsets),
+            np.concatenate(self.durations),
+            np.concatenate(self.composition),
+            np.concatenate(self.sync),
+            clip_starts,
+        )
+
+    def estimated_bytes(self) -> int:
+        """An upper bound of the track's tables: stsz, stts/ctts runs (8 B) as coded clip by
+        clip, stss, co64 and stsc (8 + 12 B per chunk)."""
+        sizes, offsets, durations, composition, sync, clip_starts = self._joined()
+        if not len(sizes):
+            return 0
+        runs = len(_runs(durations, clip_starts)[0]) + len(_runs(composition, clip_starts)[0])
+        chunks = len(_chunk_starts(sizes, offsets, clip_starts))
+        syncs = int(sync.sum())
+        return 4 * len(sizes) + 8 * runs + 4 * syncs + 20 * chunks
 
     def finish(self, track_id: int, edits: list[tuple[int, int]]) -> writer.TrackTables:
-        counts = np.concatenate(self.chunk_counts) if self.chunk_counts else np.zeros(0, np.int64)
+        sizes, offsets, durations, composition, sync, clip_starts = self._joined()
+        starts = _chunk_starts(sizes, offsets, clip_starts)
+        counts = np.diff(np.append(starts, len(sizes))).astype(np.int64)
         edges = (
             np.concatenate(([0], np.flatnonzero(np.diff(counts)) + 1)) if len(counts) else counts
         )
         edges = edges.astype(np.int64)
+        no_breaks = np.zeros(len(sizes), bool)
         source = self.source
         return writer.TrackTables(
             track_id=track_id,
@@ -231,18 +253,22 @@ class _TrackBuilder:
             matrix=source.matrix,
             width=source.width,
             height=source.height,
-            media_duration=self.duration,
+            media_duration=int(durations.sum()),
             edits=edits,
-            stts=self.stts.merged(),
-            ctts=self.ctts.merged(),
-            stss=None if self.all_sync else np.concatenate(self.sync),
-            stsz=self.stsz,
-            stsc=(edges.astype(np.int64) + 1, counts[edges].astype(np.int64)),
-            chunk_offsets=(
-                np.concatenate(self.chunk_offsets) if self.chunk_offsets else np.zeros(0, np.int64)
-            ),
-            sample_count=self.count,
+            stts=_runs(durations, no_breaks),
+            ctts=_runs(composition, no_breaks),
+            stss=None if sync.all() else np.flatnonzero(sync).astype(np.int64) + 1,
+            stsz=[sizes.astype(">u4").tobytes()],
+            stsc=(edges + 1, counts[edges].astype(np.int64)),
+            chunk_offsets=offsets[starts].astype(np.int64),
+            sample_count=len(sizes),
         )
+
+
+def _chunk_starts(sizes: Ints, offsets: Ints, clip_starts: npt.NDArray[np.bool_]) -> Ints:
+    """Where chunks start: at each clip, and wherever a sample does not follow the one before."""
+    apart = np.concatenate(([True], offsets[1:] != offsets[:-1] + sizes[:-1]))
+    return np.flatnonzero(apart | clip_starts)
 
 
 @dataclass
@@ -376,11 +402,11 @@ def assemble(
             audio.add(cut.media.audio, sound.first, sound.stop, sound.durations, composition, move)
         ranges.append(SourceRange(cut.media.identity, low, high))
         payload += high - low
-        estimated = video.estimated_bytes + (audio.estimated_bytes if audio else 0)
-        if estimated > max_moov_bytes:
-            raise CannotAssemble(
-                Reason.TOO_LARGE, f"the moov would pass {max_moov_bytes} bytes at clip {index}"
-            )
+    estimated = video.estimated_bytes() + (audio.estimated_bytes() if audio else 0)
+    if estimated > max_moov_bytes:
+        raise CannotAssemble(
+            Reason.TOO_LARGE, f"the moov would take {estimated} bytes, past {max_moov_bytes}"
+        )
 
     tracks = [video.finish(1, [(total - skip, int(cuts[0].composition[0]) + skip)])]
     if audio is not None:

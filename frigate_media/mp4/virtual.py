@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import bisect
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -15,6 +17,7 @@ from frigate_media.errors import NotFound, RangeNotSatisfiable, UpstreamFailed
 from frigate_media.mp4.reader import FileIdentity
 
 CHUNK_BYTES = 1024 * 1024
+RANGE_BYTES = 160  # what one SourceRange costs in memory, about
 
 
 @dataclass(frozen=True)
@@ -108,3 +111,44 @@ def _read_source(source: SourceRange, first: int, last: int) -> Iterator[bytes]:
             position += len(chunk)
     finally:
         os.close(descriptor)
+
+
+class RecentClips:
+    """Virtual MP4s assembled lately, by ETag, at most `max_bytes` of them in memory.
+
+    A player asks one clip many times (the first bytes, then a Range per seek): the same plan
+    over the same files has the same ETag, so those requests skip the assembly. A clip larger
+    than a quarter of the bound is not kept. Thread-safe.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._held: OrderedDict[str, tuple[VirtualMp4, int]] = OrderedDict()
+        self._total = 0
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def weight(virtual: VirtualMp4) -> int:
+        return len(virtual.header) + RANGE_BYTES * len(virtual.ranges)
+
+    def get(self, etag: str) -> VirtualMp4 | None:
+        with self._lock:
+            held = self._held.get(etag)
+            if held is None:
+                return None
+            self._held.move_to_end(etag)
+            return held[0]
+
+    def put(self, virtual: VirtualMp4) -> None:
+        weight = self.weight(virtual)
+        if weight > self.max_bytes // 4:
+            return
+        with self._lock:
+            old = self._held.pop(virtual.etag, None)
+            if old is not None:
+                self._total -= old[1]
+            self._held[virtual.etag] = (virtual, weight)
+            self._total += weight
+            while self._total > self.max_bytes:
+                _, (_, dropped) = self._held.popitem(last=False)
+                self._total -= dropped

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -189,6 +189,29 @@ def test_a_range_past_the_end_is_not_satisfiable(header: str, size: int) -> None
 # ------------------------------------------------------------------ responses over HTTP
 
 
+class BytesBody:
+    """`ClipBytes` over bytes in memory, counting what was read and whether it was let go."""
+
+    def __init__(self, data: bytes, chunk: int = 100) -> None:
+        self.data = data
+        self.chunk = chunk
+        self.reads: list[tuple[int, int]] = []
+        self.closed = 0
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    def iter_range(self, start: int, end: int) -> Iterator[bytes]:
+        for first in range(start, end, self.chunk):
+            last = min(end, first + self.chunk)
+            self.reads.append((first, last))
+            yield self.data[first:last]
+
+    def close(self) -> None:
+        self.closed += 1
+
+
 DATA = bytes(range(256)) * 4
 
 
@@ -224,7 +247,7 @@ def served(tmp_path: Path) -> tuple[TestClient, Path]:
             yield DATA[100:]
 
         if ranged:
-            body = ClipBody("k3y", "cam.mp4", file=path, stat=path.stat())
+            body = ClipBody("k3y", "cam.mp4", sized=BytesBody(DATA))
         else:
             body = ClipBody("k3y", "cam.mp4", stream=chunks())
         return await http_cache.clip_response(request.headers, body, {"X-Extra": "kept"})
@@ -346,3 +369,104 @@ def test_validated_headers_put_the_policy_the_routes_headers_and_the_etag_togeth
         ("ETag", '"k"'),
     ]
     assert http_cache.validated(http_cache.NO_EVENT_SNAPSHOT, '"k"') == {"ETag": '"k"'}
+
+
+# ------------------------------------------------------------------ bytes read by range
+
+
+@pytest.fixture
+def sized() -> tuple[TestClient, list[BytesBody]]:
+    """An app serving `DATA` as bytes read by range; the bodies it made, to look at after."""
+    app = FastAPI()
+    install_error_handlers(app)
+    bodies: list[BytesBody] = []
+
+    @app.get("/sized")
+    async def serve(request: Request) -> Response:
+        body = BytesBody(DATA)
+        bodies.append(body)
+        return await http_cache.sized_response(
+            request.headers, body, http_cache.CLIP_FILE, '"v1"', media_type="video/mp4"
+        )
+
+    return TestClient(app), bodies
+
+
+def test_sized_bytes_are_served_whole_with_their_length_and_let_go(
+    sized: tuple[TestClient, list[BytesBody]],
+) -> None:
+    client, bodies = sized
+    response = client.get("/sized")
+    assert (response.status_code, response.content) == (200, DATA)
+    assert response.headers["content-length"] == str(len(DATA))
+    assert response.headers["accept-ranges"] == "bytes"
+    assert response.headers["etag"] == '"v1"'
+    assert response.headers["cache-control"] == "private, no-cache"
+    assert "content-range" not in response.headers
+    assert bodies[-1].closed == 1
+
+
+def test_a_range_of_sized_bytes_reads_only_that_range(
+    sized: tuple[TestClient, list[BytesBody]],
+) -> None:
+    client, bodies = sized
+    response = client.get("/sized", headers={"range": "bytes=250-549"})
+    assert (response.status_code, response.content) == (206, DATA[250:550])
+    assert response.headers["content-range"] == f"bytes 250-549/{len(DATA)}"
+    assert response.headers["content-length"] == "300"
+    assert bodies[-1].reads == [(250, 350), (350, 450), (450, 550)]
+    assert bodies[-1].closed == 1
+
+
+def test_several_ranges_get_the_one_span_covering_them(
+    sized: tuple[TestClient, list[BytesBody]],
+) -> None:
+    client, _ = sized
+    response = client.get("/sized", headers={"range": "bytes=900-909, 10-19, 15-30"})
+    assert response.status_code == 206
+    assert response.headers["content-range"] == f"bytes 10-909/{len(DATA)}"
+    assert response.content == DATA[10:910]
+
+
+def test_sized_bytes_honour_if_none_match_and_if_range(
+    sized: tuple[TestClient, list[BytesBody]],
+) -> None:
+    client, bodies = sized
+    cached = client.get("/sized", headers={"if-none-match": '"v1"'})
+    assert (cached.status_code, cached.content) == (304, b"")
+    assert bodies[-1].reads == [] and bodies[-1].closed == 1
+    same = client.get("/sized", headers={"range": "bytes=0-3", "if-range": '"v1"'})
+    assert (same.status_code, same.content) == (206, DATA[:4])
+    other = client.get("/sized", headers={"range": "bytes=0-3", "if-range": '"v0"'})
+    assert (other.status_code, other.content) == (200, DATA)
+    weak = client.get("/sized", headers={"range": "bytes=0-3", "if-range": 'W/"v1"'})
+    assert weak.status_code == 200
+
+
+def test_bad_ranges_of_sized_bytes_are_json_and_let_go(
+    sized: tuple[TestClient, list[BytesBody]],
+) -> None:
+    client, bodies = sized
+    past = client.get("/sized", headers={"range": f"bytes={len(DATA)}-"})
+    assert past.status_code == 416
+    assert past.headers["content-range"] == f"bytes */{len(DATA)}"
+    assert client.get("/sized", headers={"range": "bytes=9-1"}).status_code == 400
+    assert [body.closed for body in bodies] == [1, 1]
+
+
+@pytest.mark.parametrize(
+    ("header", "size", "spans"),
+    [
+        ("bytes=0-0", 10, [(0, 1)]),
+        ("bytes=5-", 10, [(5, 10)]),
+        ("bytes=-3", 10, [(7, 10)]),
+        ("bytes=-30", 10, [(0, 10)]),
+        ("bytes=2-99", 10, [(2, 10)]),
+        ("bytes=0-1, 4-6", 10, [(0, 2), (4, 7)]),
+        ("bytes=4-6, 0-4", 10, [(0, 7)]),
+    ],
+)
+def test_ranges_parse_into_merged_spans(
+    header: str, size: int, spans: list[tuple[int, int]]
+) -> None:
+    assert http_cache.parse_ranges(header, size) == spans

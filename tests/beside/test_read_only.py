@@ -324,8 +324,9 @@ def test_every_ffmpeg_wrote_only_into_our_scratch_or_a_pipe(run: Run, install: I
         ]
         assert args[-1].startswith(("pipe:", scratch + "/")) or args[-1] == "-", args
     assert all(path.startswith(scratch + "/") for path in written), written
-    # The scratch was really used: clips for Range, HLS segments, previews, the converted PNG.
+    # The scratch was really used: the sample index Range clips are assembled from (no copy),
+    # HLS segments, previews, the converted PNG.
     kept = {
         p.relative_to(install.scratch).parts[0] for p in install.scratch.rglob("*") if p.is_file()
     }
-    assert {"clips", "hls", "previews", "clean-snapshots"} <= kept
+    assert {"sample-index", "hls", "previews", "clean-snapshots"} <= kept

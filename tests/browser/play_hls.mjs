@@ -1,10 +1,8 @@
 // Headless Debian Chromium plays an HLS URL with hls.js; prints one JSON line with the outcome.
 // Usage: node play_hls.mjs <master.m3u8 URL> <min currentTime> <timeout ms>
-import { chromium } from "playwright-core";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { pollUntil, withPage } from "./chromium.mjs";
 
 const [url, minTime = "3", timeoutMs = "45000"] = process.argv.slice(2);
 const require = createRequire(import.meta.url);
@@ -37,57 +35,39 @@ const page_html = `<!doctype html><html><body>
   hls.on(Hls.Events.MANIFEST_PARSED, () => video.play().catch((e) => window.report.errors.push(String(e))));
 </script></body></html>`;
 
-const userDataDir = mkdtempSync(join(tmpdir(), "fm-chromium-"));
-let context;
-let result = { ok: false };
+let result;
 try {
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      "--autoplay-policy=no-user-gesture-required",
-    ],
-  });
-  const page = context.pages()[0] || (await context.newPage());
-  await page.route(`${origin}/__hls_test_page__**`, (route) => {
-    const isScript = route.request().url().endsWith("hls.min.js");
-    route.fulfill({
-      status: 200,
-      contentType: isScript ? "text/javascript" : "text/html",
-      body: isScript ? hlsScript : page_html,
-    });
-  });
-  await page.goto(pageUrl);
-  const deadline = Date.now() + Number(timeoutMs);
-  let state = {};
-  while (Date.now() < deadline) {
-    state = await page.evaluate(() => {
-      const v = document.getElementById("v");
-      return {
-        currentTime: v.currentTime,
-        duration: v.duration,
-        readyState: v.readyState,
-        videoWidth: v.videoWidth,
-        videoHeight: v.videoHeight,
-        mediaError: v.error ? v.error.message || String(v.error.code) : null,
-        ...window.report,
-      };
-    });
-    if (state.currentTime > Number(minTime) || state.fatal || state.mediaError) break;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  result = { ok: state.currentTime > Number(minTime), ...state };
+  result = await withPage(
+    {
+      [`${origin}/__hls_test_page__**`]: (requested) =>
+        requested.endsWith("hls.min.js")
+          ? { contentType: "text/javascript", body: hlsScript }
+          : { contentType: "text/html", body: page_html },
+    },
+    async (page) => {
+      await page.goto(pageUrl);
+      const state = await pollUntil(
+        page,
+        () => {
+          const v = document.getElementById("v");
+          return {
+            currentTime: v.currentTime,
+            duration: v.duration,
+            readyState: v.readyState,
+            videoWidth: v.videoWidth,
+            videoHeight: v.videoHeight,
+            mediaError: v.error ? v.error.message || String(v.error.code) : null,
+            ...window.report,
+          };
+        },
+        (state) => state.currentTime > Number(minTime) || state.fatal || state.mediaError,
+        timeoutMs,
+      );
+      return { ok: state.currentTime > Number(minTime), ...state };
+    },
+  );
 } catch (error) {
   result = { ok: false, launchError: String(error) };
-} finally {
-  if (context) await context.close();
-  rmSync(userDataDir, { recursive: true, force: true });
 }
 console.log(JSON.stringify(result));
 process.exit(result.ok ? 0 : 1);

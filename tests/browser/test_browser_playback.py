@@ -1,4 +1,5 @@
-"""A real browser: Debian's headless Chromium plays our master.m3u8 with hls.js (Playwright)."""
+"""A real browser: Debian's headless Chromium plays our master.m3u8 with hls.js, and clip.mp4 in a
+<video> that seeks by Range (Playwright)."""
 
 from __future__ import annotations
 
@@ -38,9 +39,10 @@ def require_browser_tooling() -> str:
     return node
 
 
-def play(node: str, url: str) -> dict[str, object]:
+def play(node: str, url: str, script: str = "play_hls.mjs", *args: str) -> dict[str, object]:
+    """Run a playwright-core script on `url`; its JSON report (`args`: the script's own)."""
     completed = subprocess.run(
-        [node, str(HERE / "play_hls.mjs"), url, "3", "60000"],
+        [node, str(HERE / script), url, *(args or ("3",)), "60000"],
         capture_output=True,
         stdin=subprocess.DEVNULL,
         timeout=120,
@@ -90,3 +92,32 @@ def test_chromium_starts_a_running_event_at_its_beginning(
     assert result["live"] is False, result
     duration = result["duration"]
     assert isinstance(duration, int | float) and abs(duration - 80.0) < 0.5, result
+
+
+def test_chromium_plays_clip_mp4_and_seeks_to_the_middle_by_range(
+    tmp_path: Path,
+    frigate_db: Path,
+    clip_factory: Callable[..., Path],
+    server_factory: Callable[..., RunningServer],
+) -> None:
+    """A 5-minute clip loaded with preload=metadata: the middle is not fetched until the seek."""
+    node = require_browser_tooling()
+    clip = clip_factory(seconds=10, audio=True)
+    record_clips(frigate_db, tmp_path / "media" / "recordings", "front", T0, clip, 30)
+    server = server_factory()
+    url = server.url(f"/api/front/start/{T0 + 1.5}/end/{T0 + 298.5}/clip.mp4")
+    result = play(node, url, "play_mp4.mjs", "148.5")
+    assert result["ok"] is True, result
+    assert result["mediaError"] is None and result["errors"] == [], result
+    duration = result["duration"]
+    assert isinstance(duration, int | float) and abs(duration - 297.0) < 0.25, result
+    seeked = result["seeked"]
+    assert isinstance(seeked, int | float) and abs(seeked - 148.5) < 0.25, result
+    assert (result["videoWidth"], result["videoHeight"]) == (320, 240)
+    requests = result["requests"]
+    assert isinstance(requests, list) and requests, result
+    assert all(request["status"] == 206 for request in requests), requests
+    starts = [
+        int(str(request["range"]).removeprefix("bytes=").split("-")[0]) for request in requests
+    ]
+    assert starts[0] == 0 and any(start > 0 for start in starts[1:]), requests

@@ -6,7 +6,6 @@ import io
 import os
 import random
 import struct
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,8 @@ from frigate_media.mp4.assemble import FileTables, assemble, plan_identities
 from frigate_media.mp4.index import SampleIndex
 from frigate_media.mp4.virtual import CHUNK_BYTES, VirtualMp4
 from frigate_media.services.recordings.vod import PlannedClip, VodPlan
-from tests.mp4.conftest import decoded_frames, plan_over, source_frames
+from tests.mp4.conftest import plan_over
+from tests.support.framehash import decoded_frames, source_frames
 
 SETS: dict[str, dict[str, Any]] = {
     "recorder, AAC, no B-frames": {"audio": True},
@@ -125,13 +125,15 @@ def test_the_same_plan_gives_the_same_bytes_and_etag_and_a_new_write_a_new_etag(
 def test_assembling_and_reading_writes_no_file_outside_the_index_directory(
     segments: Callable[..., list[Path]], tmp_path: Path, media_dir: Path
 ) -> None:
+    """Watched: where the media is, this test's own directory and the working directory (not
+    all of /tmp, where other processes on the machine write as they please)."""
     files = segments(audio=True, bframes=True, faststart=False)
-    watched = [tmp_path, media_dir, Path(tempfile.gettempdir()), Path.cwd()]
+    watched = [tmp_path, media_dir, Path.cwd()]
 
     def snapshot() -> set[tuple[str, int, int]]:
         seen = set()
         for root in watched:
-            for path in root.rglob("*") if root != Path(tempfile.gettempdir()) else root.glob("*"):
+            for path in root.rglob("*"):
                 if path.is_file() and tmp_path / "index" not in path.parents:
                     stat = path.stat()
                     seen.add((str(path), stat.st_size, stat.st_mtime_ns))

@@ -14,7 +14,8 @@ from frigate_media.mp4.assemble import FileTables, assemble
 from frigate_media.mp4.errors import CannotAssemble, Reason
 from frigate_media.mp4.reader import read_media
 from frigate_media.services.recordings.vod import PlannedClip, VodPlan
-from tests.mp4.conftest import decoded_frames, plan_over, source_frames
+from tests.mp4.conftest import plan_over
+from tests.support.framehash import decoded_frames, source_frames
 from tests.support.media import run_ffmpeg
 
 Segments = Callable[..., list[Path]]

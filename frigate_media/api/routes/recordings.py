@@ -32,7 +32,10 @@ async def recording_snapshot(
 
 @router.get(
     "/{camera_name}/start/{start_ts}/end/{end_ts}/clip.mp4",
-    description="A plain request streams a fragmented MP4; a Range request gets a seekable file.",
+    description=(
+        "An MP4 assembled from the recorded segments: a plain request streams it with "
+        "Content-Length, a Range request gets exactly those bytes (ETag, If-Range, 304)."
+    ),
 )
 async def recording_clip(
     request: Request,

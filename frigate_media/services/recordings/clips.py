@@ -1,55 +1,87 @@
-"""MP4 clips of a camera's recordings for a time range: streamed at once, or built once for Range.
+"""MP4 clips of a camera's recordings for a time range: assembled from the segments, else ffmpeg.
 
-Both paths concat the recordings with stream copy, cut at the millisecond: the start on the
-keyframe at or before the requested start (the VOD plan's cut points), the end where asked.
-The concat list goes to ffmpeg on stdin, so no playlist file can be left behind.
+The VOD plan (the cut points the mapping JSON and HLS share) becomes a virtual MP4
+(`frigate_media.mp4`): its header built in memory from the segments' sample tables (kept in the
+sample index of our scratch), its media read straight from the segments by byte range. A plain
+GET and any Range are served from it with Content-Length; the same plan gives the same bytes and
+the same ETag, and nothing is written to disk.
 
-A plain request gets a fragmented MP4 as ffmpeg writes it (first bytes in well under a second).
-A request with `Range` gets a faststart file built once per (camera, range, recordings) under
-`paths.clip_cache`, named by a hash that is also its ETag; concurrent requests share one build,
-and files unused for an hour are removed.
+When the assembler cannot prove it handles the segments (`CannotAssemble`: a codec change, a
+truncated segment, odd timescales, ...), or `limits.virtual_mp4` is off, ffmpeg concats them with
+stream copy, cut as the plan cuts: a plain GET gets a fragmented MP4 as ffmpeg writes it; a Range
+gets a faststart file built once per set of cut points (not per requested millisecond) under
+`paths.clip_cache` (our scratch). Those files are capped at `limits.clip_cache_mb`: a build
+reserves its upper-bound size first, unused files go least recently used first, a file being
+served is never removed, and a build that cannot fit is answered 503 with Retry-After.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import logging
 import os
+import threading
 import time
-from collections.abc import AsyncIterator
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from frigate_media.context import AppContext
-from frigate_media.errors import BadRequest, NotFound, UpstreamFailed
+from frigate_media.context import AppContext, ClipBytes, SampleTables
+from frigate_media.errors import BadRequest, Busy, NotFound, UpstreamFailed
 from frigate_media.ffmpeg import concat
 from frigate_media.ffmpeg.args.clips import concat_args
-from frigate_media.file_identity import FileIdentity
+from frigate_media.mp4.assemble import assemble, plan_etag, plan_identities
+from frigate_media.mp4.errors import CannotAssemble
+from frigate_media.mp4.virtual import RecentClips, VirtualMp4
 from frigate_media.services.recordings import vod_forms
 from frigate_media.services.recordings.vod import VodPlan
 from frigate_media.singleflight import SingleFlight
 
 logger = logging.getLogger(__name__)
 
-CACHE_DIR_NAME = "clips"
 CACHE_MAX_AGE_SECONDS = 3600
 BUILD_TIMEOUT_SECONDS = 600.0
 NO_RECORDINGS = "No recordings found for the specified time range"
+FALLBACK_FORMAT = "ffmpeg-faststart-1"  # part of the fallback's content key
+# A stream-copied clip holds at most its sources' bytes; its moov is no larger than theirs put
+# together. The margin covers the new box headers and wider chunk offsets.
+BUILD_MARGIN_BYTES = 64 * 1024
+BUILD_MARGIN_SHARE = 0.01
+FULL_RETRY_AFTER_SECONDS = 30
+READ_BYTES = 1024 * 1024
 
 
 @dataclass
 class ClipBody:
-    """A clip: a finished file (Range-able) or a stream already under way; its content key (the
-    same for the same recordings and range) and the name it is downloaded as."""
+    """A clip: bytes readable by range (`sized`) or a stream already under way (`stream`), its
+    content key (the same key, the same bytes) and the name it is downloaded as."""
 
     key: str
     name: str
-    file: Path | None = None
-    stat: os.stat_result | None = None
+    sized: ClipBytes | None = field(default=None, repr=False)
     stream: AsyncIterator[bytes] | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class VirtualClip:
+    """A `ClipBytes` over a virtual MP4: nothing to let go."""
+
+    virtual: VirtualMp4
+
+    @property
+    def size(self) -> int:
+        return self.virtual.size
+
+    def iter_range(self, start: int, end: int) -> Iterator[bytes]:
+        return self.virtual.iter_range(start, end)
+
+    def close(self) -> None:
+        return None
 
 
 def concat_list(plan: VodPlan) -> bytes:
@@ -65,17 +97,24 @@ def concat_list(plan: VodPlan) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def _fingerprint(plan: VodPlan) -> str:
-    """A stable hash of what the clip is made of: camera, range, and each file's identity."""
-    digest = hashlib.sha256(f"{plan.camera}|{plan.start!r}|{plan.end!r}".encode())
+def fallback_key(plan: VodPlan) -> tuple[str, int]:
+    """(content key, upper bound of its size) of the ffmpeg build. Blocking (stat).
+
+    The key names only what the concat script reads: each file as it is now and the plan's cut
+    points. Ranges whose starts fall before the same keyframe share one build.
+    """
+    digest = hashlib.sha256(FALLBACK_FORMAT.encode())
+    total = 0
     for clip in plan.clips:
         try:
-            source = FileIdentity.of(clip.path)
-            identity = f"{source.size}:{source.mtime_ns}"
+            stat = os.stat(clip.path)
+            identity = f"{stat.st_size}:{stat.st_mtime_ns}"
+            total += stat.st_size
         except OSError:
             identity = "missing"
-        digest.update(f"|{clip.path}|{clip.clip_from_ms}|{clip.duration_ms}|{identity}".encode())
-    return digest.hexdigest()[:40]
+        digest.update(f"|{clip.path}|{identity}|{clip.clip_from_ms}|{clip.duration_ms}".encode())
+    expected = int(total * (1 + BUILD_MARGIN_SHARE)) + BUILD_MARGIN_BYTES
+    return digest.hexdigest()[:40], expected
 
 
 def download_name(camera: str, start: float) -> str:
@@ -91,6 +130,17 @@ async def plan_clip(context: AppContext, camera: str, start: float, end: float) 
         return await vod_forms.plan(context, vod)
     except NotFound:
         raise BadRequest(NO_RECORDINGS) from None
+
+
+def assemble_plan(samples: SampleTables, recent: RecentClips, plan: VodPlan) -> VirtualMp4:
+    """The virtual MP4 of `plan`: the one assembled lately for the same plan and files, else
+    assembled from the sample index; CannotAssemble when it cannot be. Blocking (stat)."""
+    identities = plan_identities(plan)
+    virtual = recent.get(plan_etag(plan, identities))
+    if virtual is None:
+        virtual = assemble(plan, samples, identities=identities)
+        recent.put(virtual)
+    return virtual
 
 
 async def _primed(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
@@ -115,46 +165,182 @@ async def _primed(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
     return rest()
 
 
-class ClipCache:
-    """Faststart clip files in the work directory, each built once however many ask at once."""
+# ---- the fallback's faststart files -----------------------------------------------------------
 
-    def __init__(self, directory: Path) -> None:
+
+@dataclass
+class _Entry:
+    size: int
+    used: float
+    readers: int = 0
+
+
+class CachedClip:
+    """A faststart file of the cache, held open: it stays in the cache until `close`."""
+
+    def __init__(self, release: Callable[[], None], descriptor: int, size: int) -> None:
+        self._release = release
+        self._descriptor = descriptor
+        self._size = size
+        self._closed = False
+        self._lock = threading.Lock()
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def iter_range(self, start: int, end: int) -> Iterator[bytes]:
+        """Bytes [start, end) in chunks. Blocking."""
+        position = start
+        while position < end:
+            chunk = os.pread(self._descriptor, min(READ_BYTES, end - position), position)
+            if not chunk:
+                raise UpstreamFailed("The cached clip is shorter than it was")
+            yield chunk
+            position += len(chunk)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        os.close(self._descriptor)
+        self._release()
+
+
+class ClipCache:
+    """The ffmpeg path's per-app state: faststart files for Range (one build per key however
+    many ask, at most `max_bytes` on disk) and the fallbacks already reported."""
+
+    def __init__(
+        self, directory: Path, *, max_bytes: int, clock: Callable[[], float] = time.time
+    ) -> None:
         self.directory = directory
-        self._builds: SingleFlight[str, Path] = SingleFlight()
+        self.max_bytes = max_bytes
+        self.clock = clock
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()  # least recently used first
+        self._reserved = 0  # bytes promised to builds under way
+        self._lock = threading.Lock()  # readers let go from the response's thread
+        self._builds: SingleFlight[str, None] = SingleFlight()
+        self._reported: set[tuple[str, str]] = set()
+        self._adopt()
+
+    def _adopt(self) -> None:
+        """Take over the files a previous run left (oldest use first); drop partial builds."""
+        try:
+            found = list(os.scandir(self.directory))
+        except FileNotFoundError:
+            return
+        files = []
+        for entry in found:
+            try:
+                if entry.name.endswith(".mp4") and entry.is_file():
+                    stat = entry.stat()
+                    files.append((stat.st_mtime, entry.name[:-4], stat.st_size))
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                continue
+        for used, key, size in sorted(files):
+            self._entries[key] = _Entry(size, used)
+
+    @property
+    def bytes_used(self) -> int:
+        """Bytes on disk plus bytes promised to builds under way."""
+        with self._lock:
+            return sum(entry.size for entry in self._entries.values()) + self._reserved
 
     def path_for(self, key: str) -> Path:
         return self.directory / f"{key}.mp4"
 
-    def sweep(self, now: float) -> int:
-        """Remove clips unused for an hour and any build leftovers. Blocking."""
-        removed = 0
+    def first_report(self, camera: str, reason: str) -> bool:
+        """True the first time a fallback of `camera` for `reason` is reported."""
+        with self._lock:
+            if (camera, reason) in self._reported:
+                return False
+            self._reported.add((camera, reason))
+            return True
+
+    async def open(
+        self, context: AppContext, key: str, script: bytes, expected_bytes: int
+    ) -> ClipBytes:
+        """The file of `key`, built first when missing, held open until the caller closes it."""
+        for _ in range(3):
+            held = await self._hold(key)
+            if held is not None:
+                return held
+            await self._builds.run(key, lambda: self._build(context, key, script, expected_bytes))
+        # Built, then evicted each time before this caller could hold it: the cache is too busy.
+        raise Busy(
+            "The clip cache is full; try again shortly", retry_after=FULL_RETRY_AFTER_SECONDS
+        )
+
+    async def _hold(self, key: str) -> CachedClip | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            entry.readers += 1
+            entry.used = self.clock()
+            self._entries.move_to_end(key)
+        release = functools.partial(self._let_go, key)
         try:
-            entries = list(os.scandir(self.directory))
-        except FileNotFoundError:
-            return 0
-        for entry in entries:
-            try:
-                if now - entry.stat().st_mtime > CACHE_MAX_AGE_SECONDS:
-                    os.unlink(entry.path)
-                    removed += 1
-            except OSError:
-                continue
-        return removed
+            descriptor = await asyncio.to_thread(os.open, self.path_for(key), os.O_RDONLY)
+        except OSError:
+            release()
+            with self._lock:  # removed behind our back: forget it, so it is built again
+                gone = self._entries.get(key)
+                if gone is not None and gone.readers == 0:
+                    del self._entries[key]
+            return None
+        return CachedClip(release, descriptor, entry.size)
 
-    async def get(self, context: AppContext, key: str, script: bytes) -> Path:
-        target = self.path_for(key)
-        existing = await asyncio.to_thread(_touch, target)
-        if existing:
-            return target
-        # One build per key; a client going away does not cancel the build others wait for.
-        return await self._builds.run(key, lambda: self._build(context, key, script))
+    def _let_go(self, key: str) -> None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                entry.readers -= 1
+                entry.used = self.clock()
 
-    async def _build(self, context: AppContext, key: str, script: bytes) -> Path:
+    def _reserve(self, expected: int) -> list[Path]:
+        """Promise `expected` bytes to a build; the unused files that must go to make room.
+
+        Busy (503) when the build alone exceeds the cap, or when the files being served and
+        the builds under way leave no room for it now.
+        """
+        if expected > self.max_bytes:
+            raise Busy(
+                f"The clip needs up to {expected // 2**20} MiB, more than the clip cache holds "
+                "(limits.clip_cache_mb); ask for a shorter range",
+                retry_after=FULL_RETRY_AFTER_SECONDS,
+            )
+        now = self.clock()
+        doomed: list[Path] = []
+        with self._lock:
+            total = sum(entry.size for entry in self._entries.values()) + self._reserved
+            for key, entry in list(self._entries.items()):
+                stale = now - entry.used > CACHE_MAX_AGE_SECONDS
+                if entry.readers or not (stale or total + expected > self.max_bytes):
+                    continue
+                del self._entries[key]
+                total -= entry.size
+                doomed.append(self.path_for(key))
+            if total + expected > self.max_bytes:
+                raise Busy(
+                    "The clip cache is full of clips being served; try again shortly",
+                    retry_after=FULL_RETRY_AFTER_SECONDS,
+                )
+            self._reserved += expected
+        return doomed
+
+    async def _build(self, context: AppContext, key: str, script: bytes, expected: int) -> None:
+        doomed = self._reserve(expected)
         target = self.path_for(key)
         partial = self.directory / f"{key}.{os.getpid()}.part"
-        await asyncio.to_thread(self.directory.mkdir, parents=True, exist_ok=True)
-        await asyncio.to_thread(self.sweep, time.time())
+        size: int | None = None
         try:
+            await asyncio.to_thread(_remove_all, doomed)
+            await asyncio.to_thread(self.directory.mkdir, parents=True, exist_ok=True)
             result = await context.ffmpeg.run(
                 concat_args(str(partial), fragmented=False),
                 input_bytes=script,
@@ -163,20 +349,49 @@ class ClipCache:
             if not result.ok:
                 logger.error("clip build failed: %s", result.stderr_tail)
                 raise UpstreamFailed("Unable to build the clip")
+            built = (await asyncio.to_thread(os.stat, partial)).st_size
             await asyncio.to_thread(os.replace, partial, target)
-            return target
+            size = built
         finally:
-            with contextlib.suppress(FileNotFoundError):
-                await asyncio.to_thread(os.unlink, partial)
+            with self._lock:
+                self._reserved -= expected
+                if size is not None:
+                    self._entries[key] = _Entry(size, self.clock())
+            if size is None:
+                with contextlib.suppress(FileNotFoundError):
+                    await asyncio.to_thread(os.unlink, partial)
+        if size is not None and size > expected:
+            logger.warning("clip build %s: %d bytes, past its bound of %d", key, size, expected)
 
 
-def _touch(path: Path) -> bool:
-    """Mark a cached clip as used now; False when there is none."""
+def _remove_all(paths: list[Path]) -> None:
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+# ---- the clip of a range ----------------------------------------------------------------------
+
+
+async def _virtual(context: AppContext, plan: VodPlan) -> VirtualMp4 | None:
+    """The plan assembled on a thread; None (reported once per camera and reason) when it
+    cannot be, so the caller takes the ffmpeg path."""
     try:
-        os.utime(path)
-    except FileNotFoundError:
-        return False
-    return True
+        return await asyncio.to_thread(assemble_plan, context.samples, context.assembled, plan)
+    except CannotAssemble as refused:
+        reason, detail = str(refused.reason), refused.detail
+    except Exception as error:  # a bug must cost the fast path, never the clip
+        logger.exception("assembling the clip of %s failed", plan.camera)
+        reason, detail = "error", f"{type(error).__name__}: {error}"
+    if context.clips.first_report(plan.camera, reason):
+        logger.warning(
+            "clip.mp4 of %s served by ffmpeg (%s): %s; further fallbacks for this reason are "
+            "not logged",
+            plan.camera,
+            reason,
+            detail,
+        )
+    return None
 
 
 async def clip_body(
@@ -187,18 +402,22 @@ async def clip_body(
     *,
     ranged: bool,
 ) -> ClipBody:
-    """The clip of `camera` over [start, end]: a cached file when `ranged`, else a live stream.
+    """The clip of `camera` over [start, end]: the virtual MP4, else ffmpeg's (a cached
+    faststart file when `ranged`, else a live stream).
 
-    Shared by `/{camera}/start/{s}/end/{e}/clip.mp4`, `/events/{id}/clip.mp4` and
-    `/review/{id}/clip.mp4`; `api.http_cache.clip_response` turns the result into a response.
+    Shared by `/{camera}/start/{s}/end/{e}/clip.mp4`, `/events/{id}/clip.mp4`,
+    `/review/{id}/clip.mp4` and the label clip; `api.http_cache.clip_response` answers with it.
     """
     plan = await plan_clip(context, camera, start, end)
-    script = concat_list(plan)
-    key = await asyncio.to_thread(_fingerprint, plan)
     name = download_name(camera, plan.start)
+    if context.config.limits.virtual_mp4:
+        virtual = await _virtual(context, plan)
+        if virtual is not None:
+            return ClipBody(virtual.etag.strip('"'), name, sized=VirtualClip(virtual))
+    script = concat_list(plan)
+    key, expected = await asyncio.to_thread(fallback_key, plan)
     if ranged:
-        path = await context.clips.get(context, key, script)
-        stat = await asyncio.to_thread(os.stat, path)
-        return ClipBody(key, name, file=path, stat=stat)
+        held = await context.clips.open(context, key, script, expected)
+        return ClipBody(key, name, sized=held)
     chunks = context.ffmpeg.stream(concat_args("pipe:1", fragmented=True), input_bytes=script)
     return ClipBody(key, name, stream=await _primed(chunks))

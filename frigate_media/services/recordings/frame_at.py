@@ -1,30 +1,38 @@
 """One frame of a recording at a moment: which frame plays then, and the image of exactly it.
 
-ffmpeg seeks on the input (`-ss` before `-i`, seconds as `%.6f`: right past 60 s and for tiny
-offsets, unlike Frigate's `00:00:{t}`). The frame is chosen here first, from the file's frame
-times (read once per file with PyAV, demux only), so the seek lands exactly on it and
-`X-Frame-Time` names the frame actually returned.
+The frame is decoded in-process (`frames/recorded.decode_frame`: PyAV seeks to the keyframe
+before it and decodes forward) on a few threads of its own. ffmpeg is the fallback when PyAV
+cannot decode the file, or the path for every frame with `limits.frames_in_process` off: the
+frame is chosen here first from the file's frame times (read once per file, demux only), and
+ffmpeg seeks on the input to exactly it (`-ss` before `-i`, in seconds from the file's start:
+ffmpeg adds the container's start time itself). Either way `X-Frame-Time` names the frame
+actually returned: the first at or after the moment, as ffmpeg's input seek picks it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import bisect
+import logging
+import math
 from dataclasses import dataclass
 
 import av
 
 from frigate_media.context import AppContext
-from frigate_media.errors import BadRequest, NotFound
+from frigate_media.errors import BadRequest, NotFound, UpstreamFailed
 from frigate_media.ffmpeg.args.frame_grab import grab_args
 from frigate_media.ffmpeg.probe import missing_media, open_media, probe
 from frigate_media.file_identity import FileIdentity, cached_by_identity
+from frigate_media.frames.recorded import RecordedFrame, decode_frame
 from frigate_media.services import timeranges
 from frigate_media.services.recordings.query import Recording, recording_at
 
 FORMATS = {"jpg": "mjpeg", "png": "png"}  # image format -> the ffmpeg encoder that writes it
 MAX_HEIGHT = 4320
 GRAB_TIMEOUT_SECONDS = 30.0
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -74,13 +82,19 @@ def frame_index(file: FileIdentity) -> FrameIndex:
 
 
 def locate_frame(recording: Recording, moment: float) -> tuple[float, float]:
-    """(seek position in stream seconds, epoch time of that frame) for `moment`. Blocking."""
+    """(seek offset from the file's start, epoch time of that frame) for `moment`. Blocking.
+
+    The offset is what ffmpeg's `-ss` takes: ffmpeg adds the container's start time to it, so
+    a file that does not start at 0 is sought from its own start, not from 0.
+    """
     start = probe(recording.path).start_time
     offset = max(0.0, moment - recording.start_time)
     chosen = frame_index(recording.path).frame_at(start + offset)
     if chosen is None:
         raise NotFound(f"Unable to parse frame at time {moment}")
-    return chosen, recording.start_time + (chosen - start)
+    # Floored to the microsecond ffmpeg parses, so the seek never lands past the chosen frame.
+    seek = math.floor(max(0.0, chosen - start) * 1_000_000) / 1_000_000
+    return seek, recording.start_time + (chosen - start)
 
 
 def parse_format(extension: str) -> tuple[str, str]:
@@ -103,9 +117,34 @@ async def frame_image(
     recording = await context.run_db(recording_at, camera, moment)
     if recording is None:
         raise NotFound(f"Recording not found at {moment}")
-    position, frame_time = await asyncio.to_thread(locate_frame, recording, moment)
+    if context.config.limits.frames_in_process:
+        offset = max(0.0, moment - recording.start_time)
+        try:
+            frame = await context.frame_threads.run(
+                _decode, recording.path, offset, image_format, height
+            )
+            return FrameImage(frame.data, image_format, recording.start_time + frame.offset)
+        except UpstreamFailed as failed:
+            logger.info("frame of %s decoded by ffmpeg: %s", camera, failed.message)
+    return await grab_with_ffmpeg(context, recording, moment, codec, image_format, height)
+
+
+def _decode(path: str, offset: float, image_format: str, height: int | None) -> RecordedFrame:
+    return decode_frame(path, offset, fmt=image_format, height=height)
+
+
+async def grab_with_ffmpeg(
+    context: AppContext,
+    recording: Recording,
+    moment: float,
+    codec: str,
+    image_format: str,
+    height: int | None,
+) -> FrameImage:
+    """The ffmpeg path: the frame chosen from the file's frame times, then grabbed exactly."""
+    seek, frame_time = await asyncio.to_thread(locate_frame, recording, moment)
     result = await context.ffmpeg.run(
-        grab_args(recording.path, position, codec, height), timeout=GRAB_TIMEOUT_SECONDS
+        grab_args(recording.path, seek, codec, height), timeout=GRAB_TIMEOUT_SECONDS
     )
     if not result.ok or not result.stdout:
         raise NotFound(f"Unable to parse frame at time {moment}")
