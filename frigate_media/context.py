@@ -29,8 +29,9 @@ from frigate_media.storage.paths import MediaPaths
 from frigate_media.threads import BoundedThreads
 
 if TYPE_CHECKING:
+    from frigate_media.file_identity import FileIdentity
     from frigate_media.mp4.index import IndexReport
-    from frigate_media.mp4.reader import FileIdentity, MediaFile
+    from frigate_media.mp4.reader import MediaFile
 
 logger = logging.getLogger(__name__)
 

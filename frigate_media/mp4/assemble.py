@@ -18,9 +18,10 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from frigate_media.file_identity import FileIdentity
 from frigate_media.mp4 import writer
 from frigate_media.mp4.errors import CannotAssemble, Reason
-from frigate_media.mp4.reader import FileIdentity, Ints, MediaFile, Track, read_media
+from frigate_media.mp4.reader import Ints, MediaFile, Track, identity_of, read_media
 from frigate_media.mp4.virtual import SourceRange, VirtualMp4
 
 FORMAT_VERSION = "vmp4-1"  # part of the ETag: bump when the output bytes change
@@ -60,7 +61,7 @@ class TableSource(Protocol):
 
 def plan_identities(plan: PlanLike) -> list[FileIdentity]:
     """The identity of every clip's file, as it is now. Blocking (stat)."""
-    return [FileIdentity.of(clip.path) for clip in plan.clips]
+    return [identity_of(clip.path) for clip in plan.clips]
 
 
 def plan_etag(plan: PlanLike, identities: Sequence[FileIdentity]) -> str:

@@ -21,8 +21,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from frigate_media.file_identity import FileIdentity
 from frigate_media.mp4.errors import CannotAssemble, Reason
-from frigate_media.mp4.reader import FileIdentity, MediaFile, media_from_digest, read_digest
+from frigate_media.mp4.reader import (
+    MediaFile,
+    identity_of,
+    media_from_digest,
+    read_digest,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -138,7 +144,7 @@ class SampleIndex:
 
     def get(self, path: str) -> MediaFile:
         """The tables of `path` as it is now. Blocking."""
-        return self.load([FileIdentity.of(path)])[0]
+        return self.load([identity_of(path)])[0]
 
     def load(self, identities: Sequence[FileIdentity]) -> list[MediaFile]:
         """Tables for each identity, in order: memory, then the index, then the file (stored).
@@ -335,7 +341,7 @@ class SampleIndex:
         pending: list[_Entry] = []
         for path in paths:
             try:
-                identity = FileIdentity.of(path)
+                identity = identity_of(path)
             except CannotAssemble:
                 missing += 1
                 continue

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from frigate_media.file_identity import FileIdentity
 from frigate_media.mp4.boxes import Box, BoxError, iter_boxes, scan_file
 from frigate_media.mp4.errors import CannotAssemble, Reason
 
@@ -48,22 +49,12 @@ EXTENT = struct.Struct(">QQ")
 RATE_ONE = 0x00010000
 
 
-@dataclass(frozen=True)
-class FileIdentity:
-    """A file as it was seen: path, size and modification time (a new write is a new identity)."""
-
-    path: str
-    size: int
-    mtime_ns: int
-
-    @classmethod
-    def of(cls, path: str) -> FileIdentity:
-        """Stat `path`; CannotAssemble(unreadable) when it is gone. Blocking."""
-        try:
-            stat = os.stat(path)
-        except OSError as error:
-            raise CannotAssemble(Reason.UNREADABLE, f"{path}: {error.strerror}") from None
-        return cls(path, stat.st_size, stat.st_mtime_ns)
+def identity_of(path: str) -> FileIdentity:
+    """`path`'s identity now; CannotAssemble(unreadable) when it is gone. Blocking."""
+    try:
+        return FileIdentity.of(path)
+    except OSError as error:
+        raise CannotAssemble(Reason.UNREADABLE, f"{path}: {error.strerror}") from None
 
 
 @dataclass(frozen=True, eq=False)

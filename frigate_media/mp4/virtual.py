@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from frigate_media.errors import NotFound, RangeNotSatisfiable, UpstreamFailed
-from frigate_media.mp4.reader import FileIdentity
+from frigate_media.file_identity import FileIdentity
 
 CHUNK_BYTES = 1024 * 1024
 RANGE_BYTES = 160  # what one SourceRange costs in memory, about

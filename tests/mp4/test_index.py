@@ -10,11 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from frigate_media.file_identity import FileIdentity
 from frigate_media.mp4 import reader
 from frigate_media.mp4.assemble import FileTables, assemble
 from frigate_media.mp4.errors import CannotAssemble, Reason
 from frigate_media.mp4.index import SampleIndex
-from frigate_media.mp4.reader import FileIdentity, MediaFile, read_media
+from frigate_media.mp4.reader import MediaFile, read_media
 from tests.mp4.conftest import plan_over
 
 Segments = Callable[..., list[Path]]

@@ -8,8 +8,9 @@ import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from frigate_media.file_identity import FileIdentity
 from frigate_media.mp4.assemble import FileTables
-from frigate_media.mp4.reader import FileIdentity, MediaFile
+from frigate_media.mp4.reader import MediaFile
 from frigate_media.mp4.virtual import RecentClips
 from frigate_media.services.recordings.clips import assemble_plan
 from tests.mp4.conftest import plan_over
