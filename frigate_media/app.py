@@ -11,6 +11,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -22,8 +23,10 @@ from frigate_media.api.head import HeadAsGetMiddleware
 from frigate_media.api.limits import RequestBodyLimit
 from frigate_media.api.openapi import install_media_openapi
 from frigate_media.api.route_table import mount_routes
+from frigate_media.api.streaming import StalledClientGuard
 from frigate_media.auth.identity import build_authenticator
 from frigate_media.auth.tokens import load_jwt_secret
+from frigate_media.bounded import BoundedDirectory, ScratchBudget, mib
 from frigate_media.clock import Clock, SystemClock
 from frigate_media.config import FrigateConfig
 from frigate_media.context import AppContext, BackgroundService
@@ -31,9 +34,15 @@ from frigate_media.ffmpeg.binary import resolve_ffmpeg
 from frigate_media.ffmpeg.runner import Ffmpeg, FfmpegRunner
 from frigate_media.frames.processor import FrameProcessor
 from frigate_media.frames.tracked import TrackedObjects
+from frigate_media.mp4.index import SampleIndex
 from frigate_media.services.events.manual import ManualEvents
-from frigate_media.services.hls import HlsService
-from frigate_media.services.previews.encodes import PreviewJobs
+from frigate_media.services.hls import HLS_DIR, HlsService, is_segment_file
+from frigate_media.services.previews.encodes import TEMP_PREFIX as PREVIEW_TEMP_PREFIX
+from frigate_media.services.previews.encodes import (
+    PreviewJobs,
+    is_preview_mp4,
+    mp4_directory,
+)
 from frigate_media.services.recordings.clips import CACHE_DIR_NAME, ClipCache
 from frigate_media.services.recordings.plus import PlusTokens
 from frigate_media.storage.db import open_database
@@ -45,15 +54,76 @@ from frigate_media.workers.recording.service import RecorderService
 
 logger = logging.getLogger(__name__)
 
+SAMPLE_INDEX_DIR = "sample-index"
+
 
 def build_runner(config: FrigateConfig) -> FfmpegRunner:
     """The ffmpeg runner with the configured binary and job limits."""
     return FfmpegRunner(
         resolve_ffmpeg(config.ffmpeg.path),
         max_jobs=config.limits.ffmpeg_jobs,
+        max_streams=config.limits.ffmpeg_streams,
+        share=config.limits.identity_share,
         queue_wait=config.limits.ffmpeg_queue_wait,
         default_timeout=config.limits.ffmpeg_timeout,
     )
+
+
+# ---- our scratch: every cache we write, each under its cap and all under one total ----------
+
+
+def build_scratch(config: FrigateConfig) -> ScratchBudget:
+    """The total cap of our caches; the sample-table index bounds itself, so its cap is set
+    aside from the total."""
+    limits = config.limits
+    return ScratchBudget(mib(limits.scratch_mb) - mib(limits.sample_index_mb))
+
+
+def bounded_directory(
+    scratch: ScratchBudget, directory: Path, *, name: str, max_mb: float, **options: Any
+) -> BoundedDirectory:
+    """One cache's directory under its cap and the scratch total, indexed from disk (blocking)."""
+    files = BoundedDirectory(directory, max_bytes=mib(max_mb), name=name, budget=scratch, **options)
+    files.load()
+    return files
+
+
+def build_preview_files(
+    config: FrigateConfig, paths: MediaPaths, scratch: ScratchBudget
+) -> BoundedDirectory:
+    """The preview MP4 cache: our scratch, or Frigate's cache root behind its nginx."""
+    return bounded_directory(
+        scratch,
+        mp4_directory(config, paths),
+        name="preview",
+        max_mb=config.limits.preview_cache_mb,
+        accepts=is_preview_mp4,
+        temp_prefix=PREVIEW_TEMP_PREFIX,
+    )
+
+
+def build_sample_index(config: FrigateConfig, paths: MediaPaths) -> SampleIndex:
+    """The clip sample-table index in our scratch, bounded by `limits.sample_index_mb` (its
+    share of `limits.scratch_mb` is set aside by `build_scratch`). Built by whoever serves
+    clips from it (the virtual MP4 clips), who also closes it."""
+    limits = config.limits
+    return SampleIndex(
+        paths.work / SAMPLE_INDEX_DIR,
+        max_bytes=mib(limits.sample_index_mb),
+        memory_bytes=mib(limits.sample_index_memory_mb),
+    )
+
+
+def build_hls(context: AppContext) -> HlsService:
+    """The HLS service and its segment cache (in our scratch, under `limits.hls_cache_mb`)."""
+    files = bounded_directory(
+        context.scratch,
+        context.paths.work / HLS_DIR,
+        name="HLS",
+        max_mb=context.config.limits.hls_cache_mb,
+        accepts=is_segment_file,
+    )
+    return HlsService(context, files)
 
 
 def build_context(
@@ -72,6 +142,7 @@ def build_context(
     paths.ensure()
     db = open_database(config.database.path)  # also binds the models (see AppContext)
     secret = load_jwt_secret(Path(config.database.path).resolve().parent / ".jwt_secret")
+    scratch = build_scratch(config)
     return AppContext(
         config=config,
         paths=paths,
@@ -79,10 +150,11 @@ def build_context(
         ffmpeg=ffmpeg or build_runner(config),
         clock=clock or SystemClock(),
         auth=build_authenticator(config, secret, paths.work),  # users, logouts, logins
-        previews=PreviewJobs(),
+        previews=PreviewJobs(files=build_preview_files(config, paths, scratch)),
         clips=ClipCache(paths.work / CACHE_DIR_NAME),
         tracked=TrackedObjects() if tracked is None else tracked,
         plus_tokens=PlusTokens(),
+        scratch=scratch,
     )
 
 
@@ -95,7 +167,7 @@ def build_services(context: AppContext, tracked: TrackedObjects) -> RouteService
     )
     return RouteServices(
         frames=frames,
-        hls=HlsService(context),
+        hls=build_hls(context),
         manual_events=ManualEvents(context, frames),
     )
 
@@ -155,12 +227,14 @@ def create_app(
     app.add_middleware(HeadAsGetMiddleware)
     prefix = config.server.api_prefix
     app.add_middleware(LatestFrameFastPath, context=context, frames=services.frames, prefix=prefix)
-    # Outermost, so no layer reads a body past its cap (api/limits.py).
+    # Outside every layer that answers, so no layer reads a body past its cap (api/limits.py).
     app.add_middleware(
         RequestBodyLimit,
         default_limit=config.limits.max_body_bytes,
         path_limits={f"{prefix}/login": config.limits.max_login_body_bytes},
     )
+    # Outermost: every response, the fast path's too, ends when its client stops reading.
+    app.add_middleware(StalledClientGuard, stall_seconds=config.limits.stream_stall_seconds)
     install_media_openapi(app)
     mount_routes(app, prefix)
     return app

@@ -21,6 +21,7 @@ from typing import Any, Protocol, TypeVar
 from peewee import SqliteDatabase
 
 from frigate_media.auth.identity import Authenticator
+from frigate_media.bounded import BoundedDirectory, ScratchBudget
 from frigate_media.clock import Clock
 from frigate_media.config import CameraConfig, FrigateConfig
 from frigate_media.errors import NotFound
@@ -45,8 +46,10 @@ class BackgroundService(Protocol):
 
 
 class PreviewJobState(Protocol):
-    """Preview encodes in flight and the MP4 cache sweep (services/previews/encodes.PreviewJobs)."""
+    """Preview encodes in flight, the MP4 files and their sweep
+    (services/previews/encodes.PreviewJobs)."""
 
+    files: BoundedDirectory
     last_cleanup: float
 
     async def shared(self, key: tuple[Any, ...], make: Callable[[], Awaitable[T]]) -> T: ...
@@ -118,6 +121,7 @@ class AppContext:
     clips: ClipFiles
     tracked: TrackedLookup
     plus_tokens: AccessTokens
+    scratch: ScratchBudget  # the total cap of our caches (each a BoundedDirectory in it)
     workers: list[BackgroundService] = field(default_factory=list)  # started in this order
     _db_executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(DB_THREADS, thread_name_prefix="db")

@@ -1,21 +1,35 @@
-"""A StreamingResponse that always closes its body iterator, so a stream's ffmpeg dies with it.
+"""Streams end with their clients: stalled clients are dropped, and a stream's ffmpeg dies with it.
 
-Starlette cancels a stream when the client goes away. If the cancel lands while the response
-waits in `send` (a slow or vanished client: the usual case for a fast producer such as
-`clip.mp4 -c copy`), the body generator is left suspended at its `yield` and is only closed
-when the garbage collector breaks the response's reference cycle, seconds or minutes later.
-Until then its ffmpeg keeps running. Closing the iterator in `finally` runs the generator's
-cleanup (the runner's terminate-and-reap) at once.
+`ClosingStreamingResponse`: Starlette cancels a stream when the client goes away. If the cancel
+lands while the response waits in `send` (a slow or vanished client: the usual case for a fast
+producer such as `clip.mp4 -c copy`), the body generator is left suspended at its `yield` and
+is only closed when the garbage collector breaks the response's reference cycle, seconds or
+minutes later. Until then its ffmpeg keeps running. Closing the iterator in `finally` runs the
+generator's cleanup (the runner's terminate-and-reap) at once.
+
+`StalledClientGuard`: a client that stops reading but keeps its connection open holds whatever
+serves it (an ffmpeg stream slot, an MJPEG viewer's frames, a pinned cache file) for as long as
+it likes. The server's `send` waits while the connection's buffers are full, so a `send` that
+does not complete within `limits.stream_stall_seconds` means the client accepted no bytes for
+that long: the connection is aborted (through the `ABORT_EXTENSION` our uvicorn protocol puts
+in the scope, see `serving.py`) and the response is ended, which reaps its ffmpeg. A client
+must so take at least the transport's buffer (64 KiB) per stall time to keep a stream.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Callable
 
 from starlette.responses import StreamingResponse
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+logger = logging.getLogger(__name__)
+
+# The scope extension holding a callable that drops the connection at once (unsent bytes too).
+ABORT_EXTENSION = "frigate_media.abort"
 
 
 class ClosingStreamingResponse(StreamingResponse):
@@ -37,3 +51,48 @@ async def close_iterator(iterator: object) -> None:
         return
     with contextlib.suppress(Exception):
         await asyncio.shield(aclose())
+
+
+class ClientStalled(Exception):
+    """The client accepted no bytes for the stall time (raised out of `send`)."""
+
+
+class StalledClientGuard:
+    """Ends any HTTP response whose `send` waits longer than `stall_seconds` (module docstring)."""
+
+    def __init__(self, app: ASGIApp, *, stall_seconds: float) -> None:
+        self.app = app
+        self.stall_seconds = stall_seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        stalled = False
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal stalled
+            if stalled:
+                raise ClientStalled
+            try:
+                async with asyncio.timeout(self.stall_seconds):
+                    await send(message)
+            except TimeoutError:
+                stalled = True
+                abort: Callable[[], None] | None = scope.get("extensions", {}).get(ABORT_EXTENSION)
+                if abort is not None:
+                    abort()
+                raise ClientStalled from None
+
+        try:
+            await self.app(scope, receive, guarded_send)
+        except Exception:
+            if not stalled:
+                raise
+            logger.info(
+                "dropped a client of %s: it accepted no bytes for %g s",
+                scope.get("path", "?"),
+                self.stall_seconds,
+            )
+            # Let the server see the aborted connection before this response returns.
+            await asyncio.sleep(0)
