@@ -109,7 +109,9 @@ class TrackedObject:
             )
             image = image[y1:y2, x1:x2]
         if height:
-            image = resize_to_height(image, height)
+            # Never larger than the camera's frame (as latest.jpg): a huge `height` must not
+            # make a huge image.
+            image = resize_to_height(image, min(height, int(frame_h)))
         if timestamp:
             image = np.ascontiguousarray(image)
             if self.timestamp_style is not None:
@@ -129,7 +131,7 @@ class TrackedObject:
         if image is None:
             return None, None
         if height:
-            image = resize_to_height(image, height)
+            image = resize_to_height(image, min(height, image.shape[0]))
         return encode_bgr(image, ext, quality), self.best_frame_time
 
     def get_thumbnail(self, ext: str) -> bytes:

@@ -104,6 +104,8 @@ async def frame_image(
     if recording is None:
         raise NotFound(f"Recording not found at {moment}")
     position, frame_time = await asyncio.to_thread(locate_frame, recording, moment)
+    if height is not None:  # never above the recording's own height, as latest.jpg
+        height = min(height, (await asyncio.to_thread(probe, recording.path)).height or height)
     result = await context.ffmpeg.run(
         grab_args(recording.path, position, codec, height), timeout=GRAB_TIMEOUT_SECONDS
     )
