@@ -79,12 +79,10 @@ def test_one_user_holds_at_most_half_the_streams_others_still_get_theirs(
     )
     readers = [open_stalled(server, "admin"), open_stalled(server, "admin")]
     try:
-        started = time.monotonic()
         third = httpx.get(server.url(CLIP), headers=bearer("admin"), timeout=60)
         assert third.status_code == 503, third.text[:200]
         assert int(third.headers["retry-after"]) > 0
         assert "this user" in third.json()["message"]
-        assert time.monotonic() - started < 10
         # Another user is not held up by the first one's share.
         with httpx.stream("GET", server.url(CLIP), headers=bearer("viewer"), timeout=60) as ok:
             assert ok.status_code == 200
