@@ -58,6 +58,7 @@ def summary(label: str, samples: list[float]) -> str:
 async def measure(root: Path) -> list[str]:
     config = parse_config(
         {
+            "mode": "standalone",
             "database": {"path": str(root / "frigate.db")},
             "paths": {"media": str(root / "media"), "cache": str(root / "cache")},
             "auth": {"enabled": False},

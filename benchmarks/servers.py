@@ -109,6 +109,7 @@ def frigate_media_config(
         for index, name in enumerate(dataset.spec.cameras)
     }
     return {
+        "mode": "standalone",  # lavfi cameras: our own ingest from the detect input
         "database": {"path": str(dataset.db_path)},
         "paths": {"media": str(dataset.media), "cache": str(cache)},
         "auth": {"enabled": False},

@@ -3,6 +3,14 @@
 Construction runs in one direction: `build_context` (config, storage, ffmpeg, clock, auth and the
 per-app stores), then `build_services` (the components routes call), then `build_workers` (the
 long-running parts this process runs). Nothing is created later, on a first request.
+
+The two modes differ here and nowhere else. Beside Frigate (`config.read_only`): the DB opens
+read-only, Frigate's directories are neither created nor written, our files go to a scratch dir
+outside them, the write routes answer 405 (`api/writes.py` reads `AppContext.read_only`),
+events are never marked, the identity is Frigate's `remote-user`/`remote-role`, no JWT secret is
+generated, live frames come from Frigate's go2rtc restream and write no preview frames, and
+neither the recorder (with its retention) nor the preview writer runs. Standalone: all of those
+are ours.
 """
 
 from __future__ import annotations
@@ -33,17 +41,19 @@ from frigate_media.context import AppContext, BackgroundService
 from frigate_media.ffmpeg.binary import resolve_ffmpeg
 from frigate_media.ffmpeg.runner import Ffmpeg, FfmpegRunner
 from frigate_media.frames.processor import FrameProcessor
+from frigate_media.frames.sources import detect_inputs, restream_sources
 from frigate_media.frames.tracked import TrackedObjects
 from frigate_media.mp4.index import SampleIndex
 from frigate_media.services.events.manual import ManualEvents
-from frigate_media.services.hls import HLS_DIR, HlsService, is_segment_file
+from frigate_media.services.events.unrecorded import NoMarks, UnrecordedMarks
+from frigate_media.services.hls import HlsService, is_segment_file
 from frigate_media.services.previews.encodes import TEMP_PREFIX as PREVIEW_TEMP_PREFIX
 from frigate_media.services.previews.encodes import (
     PreviewJobs,
     is_preview_mp4,
     mp4_directory,
 )
-from frigate_media.services.recordings.clips import CACHE_DIR_NAME, ClipCache
+from frigate_media.services.recordings.clips import ClipCache
 from frigate_media.services.recordings.plus import PlusTokens
 from frigate_media.storage.db import open_database
 from frigate_media.storage.paths import MediaPaths
@@ -53,8 +63,6 @@ from frigate_media.workers.recording.command import records
 from frigate_media.workers.recording.service import RecorderService
 
 logger = logging.getLogger(__name__)
-
-SAMPLE_INDEX_DIR = "sample-index"
 
 
 def build_runner(config: FrigateConfig) -> FfmpegRunner:
@@ -108,7 +116,7 @@ def build_sample_index(config: FrigateConfig, paths: MediaPaths) -> SampleIndex:
     clips from it (the virtual MP4 clips), who also closes it."""
     limits = config.limits
     return SampleIndex(
-        paths.work / SAMPLE_INDEX_DIR,
+        paths.sample_index,
         max_bytes=mib(limits.sample_index_mb),
         memory_bytes=mib(limits.sample_index_memory_mb),
     )
@@ -118,7 +126,7 @@ def build_hls(context: AppContext) -> HlsService:
     """The HLS service and its segment cache (in our scratch, under `limits.hls_cache_mb`)."""
     files = bounded_directory(
         context.scratch,
-        context.paths.work / HLS_DIR,
+        context.paths.hls_cache,
         name="HLS",
         max_mb=context.config.limits.hls_cache_mb,
         accepts=is_segment_file,
@@ -138,10 +146,18 @@ def build_context(
     `ffmpeg` replaces the configured runner (tests); `tracked` is the frame processor's object
     store when the caller builds one (`create_app`), else a store of its own.
     """
+    read_only = config.read_only
     paths = MediaPaths.from_config(config)
-    paths.ensure()
-    db = open_database(config.database.path)  # also binds the models (see AppContext)
-    secret = load_jwt_secret(Path(config.database.path).resolve().parent / ".jwt_secret")
+    if read_only:
+        paths.refuse_scratch_in_frigate_dirs()
+    else:
+        paths.ensure_frigate_dirs()
+    paths.ensure_scratch()
+    # Also binds the models (see AppContext); beside Frigate SQLite refuses every write.
+    db = open_database(config.database.path, read_only=read_only)
+    secret_file = Path(config.database.path).resolve().parent / ".jwt_secret"
+    secret = load_jwt_secret(secret_file, generate=not read_only)
+    log_mode(config, paths)
     scratch = build_scratch(config)
     return AppContext(
         config=config,
@@ -149,21 +165,54 @@ def build_context(
         db=db,
         ffmpeg=ffmpeg or build_runner(config),
         clock=clock or SystemClock(),
-        auth=build_authenticator(config, secret, paths.work),  # users, logouts, logins
+        # users, logouts (in our scratch), logins; beside Frigate: Frigate's identity headers
+        auth=build_authenticator(config, secret, paths.auth_state, frigate_headers=read_only),
         previews=PreviewJobs(files=build_preview_files(config, paths, scratch)),
-        clips=ClipCache(paths.work / CACHE_DIR_NAME),
+        clips=ClipCache(paths.clip_cache),
         tracked=TrackedObjects() if tracked is None else tracked,
         plus_tokens=PlusTokens(),
+        unrecorded=NoMarks() if read_only else UnrecordedMarks(),
         scratch=scratch,
+        read_only=read_only,
     )
+
+
+def log_mode(config: FrigateConfig, paths: MediaPaths) -> None:
+    """One line at start saying the mode and what it means."""
+    if config.read_only:
+        logger.info(
+            "mode beside-frigate: read-only on Frigate's database %s, media %s and cache %s; "
+            "our files in %s; identity from Frigate's remote-user/remote-role headers; no "
+            "recorder, retention or preview writer",
+            config.database.path,
+            paths.media,
+            paths.cache,
+            paths.scratch,
+        )
+    else:
+        logger.info(
+            "mode standalone: database %s, media %s and cache %s are ours (ingest, recorder, "
+            "retention, previews); scratch in %s",
+            config.database.path,
+            paths.media,
+            paths.cache,
+            paths.scratch,
+        )
 
 
 def build_services(context: AppContext, tracked: TrackedObjects) -> RouteServices:
     """The components routes call: live frames (always, also without ingest), HLS, events."""
     # latest.jpg falls back to preview frames without ingest, so the processor always exists;
-    # it ingests cameras only when it runs as a worker.
+    # it ingests cameras only when it runs as a worker. Beside Frigate it reads Frigate's
+    # restream and never writes preview frames (they are Frigate's).
+    config = context.config
     frames = FrameProcessor(
-        context.config, context.ffmpeg, context.clock, context.paths.preview_frames, tracked
+        config,
+        context.ffmpeg,
+        context.clock,
+        None if context.read_only else context.paths.preview_frames,
+        tracked,
+        sources=restream_sources(config) if context.read_only else detect_inputs(config),
     )
     return RouteServices(
         frames=frames,
@@ -177,16 +226,18 @@ def build_workers(
 ) -> list[BackgroundService]:
     """The long-running parts this process runs, in start order (none when not `enabled`).
 
-    Which workers run is decided here and only here (e.g. a later read-only mode beside a
-    running Frigate would leave out the recorder and the preview writer).
+    Which workers run is decided here and only here: beside Frigate (read-only) neither the
+    recorder (with its retention) nor the preview writer, whatever the cameras' `record` says.
     """
     if not enabled:
         return []
     workers: list[BackgroundService] = []
-    if any(records(camera) for camera in context.config.cameras.values()):
+    writes = not context.read_only
+    if writes and any(records(camera) for camera in context.config.cameras.values()):
         workers.append(RecorderService(context, motion=frames))
     workers.append(frames)
-    workers.append(PreviewWriter(context))
+    if writes:
+        workers.append(PreviewWriter(context))
     # Frigate's live state (running objects, best snapshots) from its broker, when configured.
     mqtt = mqtt_worker(context.config, frames)
     if mqtt is not None:

@@ -20,8 +20,22 @@ DEMO_DATA_DIR = "data"
 
 def _config_from(args: argparse.Namespace) -> tuple[FrigateConfig, str]:
     if args.config:
-        return load_config(args.config), args.config
+        config = load_config(args.config)
+        if config.frigate_config:
+            return config, f"{args.config} over Frigate's {config.frigate_config}"
+        return config, args.config
     return demo_config(DEMO_DATA_DIR), f"embedded demo (data under ./{DEMO_DATA_DIR})"
+
+
+def _writable_config(args: argparse.Namespace, command: str) -> FrigateConfig:
+    """The config of a command that writes the database: refused beside Frigate (exit 2)."""
+    config, _ = _config_from(args)
+    if config.read_only:
+        raise ConfigError(
+            f"{command} writes the database, and mode is {config.mode}: Frigate's database "
+            "is read-only to frigate-media (use Frigate for this, or mode: standalone)"
+        )
+    return config
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -37,9 +51,11 @@ def _serve(args: argparse.Namespace) -> int:
     host, port = config.server.host, config.server.port
     shown_host = f"[{host}]" if ":" in host else host
     print(f"frigate-media {__version__} using {source}", flush=True)
+    read_only = " (read-only)" if config.read_only else ""
     print(
-        f"cameras: {', '.join(config.cameras) or '(none)'}; database: {config.database.path}; "
-        f"media: {config.paths.media}; cache: {config.paths.cache}",
+        f"mode: {config.mode}; cameras: {', '.join(config.cameras) or '(none)'}; "
+        f"database: {config.database.path}{read_only}; media: {config.paths.media}; "
+        f"cache: {config.paths.cache}; scratch: {config.scratch_dir()}",
         flush=True,
     )
     print(f"serving on http://{shown_host}:{port}{config.server.api_prefix}/version", flush=True)
@@ -52,7 +68,7 @@ def _user_add(args: argparse.Namespace) -> int:
     from frigate_media.services.accounts import add_user
     from frigate_media.storage.db import open_database
 
-    config, _ = _config_from(args)
+    config = _writable_config(args, "user add")
     if args.role not in config.role_names():
         raise ConfigError(f"--role: unknown role '{args.role}' (known: {config.role_names()})")
     password = args.password
@@ -71,8 +87,7 @@ def _user_add(args: argparse.Namespace) -> int:
 
 
 def _index(args: argparse.Namespace) -> int:
-    config, _ = _config_from(args)
-    return index_command.run(args, config)
+    return index_command.run(args, _writable_config(args, "index"))
 
 
 def build_parser() -> argparse.ArgumentParser:

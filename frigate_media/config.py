@@ -1,8 +1,12 @@
 """Pydantic models for the parts of Frigate's YAML config the media API uses, plus our extensions.
 
-Unknown keys (detectors, objects, go2rtc, review, genai, ...) are ignored so a real
-Frigate `config.yml` loads unchanged. Two keys are ours: `paths` and `server`; `limits`
-holds the bounds of expensive work; `mqtt.stale_seconds` is our extension of Frigate's `mqtt`.
+Unknown keys (detectors, objects, review, genai, ...) are ignored so a real Frigate `config.yml`
+loads unchanged. Our keys: `mode`, `frigate_config`, `paths`, `server`, `limits`, `plus` and
+`live_ingest`; `mqtt.stale_seconds` is our extension of Frigate's `mqtt`.
+
+Beside Frigate our keys live in a file of our own (Frigate refuses unknown keys in its
+`config.yml`): that file names Frigate's with `frigate_config:`, and `load_config` reads
+Frigate's file (never writing it), then lays ours over it (ours wins, key by key).
 """
 
 from __future__ import annotations
@@ -42,6 +46,15 @@ RESERVED_CAMERA_NAMES = frozenset(
     }
 )
 BUILTIN_ROLES = ("admin", "viewer")
+
+Mode = Literal["standalone", "beside-frigate"]
+STANDALONE: Mode = "standalone"
+BESIDE_FRIGATE: Mode = "beside-frigate"
+# Beside Frigate, where our scratch lives unless `paths.scratch` says otherwise: outside
+# Frigate's media and cache (its cache is a small tmpfs its recorder needs).
+BESIDE_SCRATCH_DEFAULT = "/tmp/frigate-media"
+# go2rtc's RTSP server as Frigate runs it (its `go2rtc.rtsp.listen` default).
+GO2RTC_RTSP_PORT = 8554
 
 
 class _Model(BaseModel):
@@ -211,10 +224,16 @@ class ModelConfig(_Model):
 
 
 class PathsConfig(_Model):
-    """Our extension: where Frigate's media and cache directories live."""
+    """Our extension: where Frigate's media and cache directories live, and our own scratch.
+
+    `scratch` holds every file we write (HLS segments, clip and preview caches, the sample-table
+    index, converted clean snapshots, logouts). Unset: `/tmp/frigate-media` beside Frigate,
+    `<cache>/frigate-media` standalone (see `FrigateConfig.scratch_dir`).
+    """
 
     media: str = "/media/frigate"
     cache: str = "/tmp/cache"
+    scratch: str | None = None
 
 
 class ServerConfig(_Model):
@@ -275,6 +294,55 @@ class LimitsConfig(_Model):
         return self
 
 
+class LiveSourceConfig(_Model):
+    """Our extension: where one camera's live frames come from, instead of the default."""
+
+    path: str
+    input_args: str | list[str] | None = None
+
+
+class LiveIngestConfig(_Model):
+    """Our extension: where live frames come from beside Frigate (standalone: the detect input).
+
+    Beside Frigate each camera is read from Frigate's go2rtc restream, so the camera is not
+    opened a second time; `cameras.<name>` overrides that per camera, and `detect_fallback`
+    lets a camera without a restream open its detect input (off: such a camera has no live
+    ingest and serves Frigate's preview frames).
+    """
+
+    restream_host: str = "127.0.0.1"  # where go2rtc's RTSP server answers (its port: go2rtc.rtsp)
+    input_args: str | list[str] | None = "preset-rtsp-restream"
+    detect_fallback: bool = False
+    cameras: dict[str, LiveSourceConfig] = Field(default_factory=dict)
+
+
+class Go2rtcRtspConfig(_Model):
+    """Frigate's `go2rtc.rtsp`: go2rtc's RTSP listener and its credentials."""
+
+    listen: str | int = f":{GO2RTC_RTSP_PORT}"
+    username: str | None = None
+    password: str | None = None
+
+    @property
+    def port(self) -> int:
+        """The port of `listen` (`":8554"`, `"0.0.0.0:8554"` or `8554`)."""
+        text = str(self.listen).rsplit(":", 1)[-1]
+        return int(text) if text.isdigit() else GO2RTC_RTSP_PORT
+
+
+class Go2rtcConfig(_Model):
+    """Frigate's `go2rtc` section: the streams its go2rtc restreams (read, never used to connect
+    to a camera)."""
+
+    streams: dict[str, Any] = Field(default_factory=dict)
+    rtsp: Go2rtcRtspConfig = Field(default_factory=Go2rtcRtspConfig)
+
+    @field_validator("streams", mode="before")
+    @classmethod
+    def _streams_may_be_null(cls, value: Any) -> Any:
+        return {} if value is None else value
+
+
 class PlusConfig(_Model):
     """Our extension: where Frigate+ lives (tests point it at a local server)."""
 
@@ -313,8 +381,11 @@ class MqttConfig(_Model):
 
 
 class FrigateConfig(_Model):
-    """The whole configuration: the Frigate keys we honour plus `paths`, `server`, `limits`."""
+    """The whole configuration: the Frigate keys we honour plus ours (`mode`, `paths`, ...)."""
 
+    # Absent: beside-frigate, so a config copied from Frigate can never make us write.
+    mode: Mode = BESIDE_FRIGATE
+    frigate_config: str | None = None  # the Frigate config.yml ours was laid over (load_config)
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     ffmpeg: GlobalFfmpegConfig = Field(default_factory=GlobalFfmpegConfig)
     cameras: dict[str, CameraConfig] = Field(default_factory=dict)
@@ -327,6 +398,8 @@ class FrigateConfig(_Model):
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     plus: PlusConfig = Field(default_factory=PlusConfig)
     mqtt: MqttConfig | None = None  # absent: no live state from Frigate's broker
+    go2rtc: Go2rtcConfig = Field(default_factory=Go2rtcConfig)
+    live_ingest: LiveIngestConfig = Field(default_factory=LiveIngestConfig)
 
     @field_validator("cameras", mode="before")
     @classmethod
@@ -344,6 +417,15 @@ class FrigateConfig(_Model):
             inherits = "retry_interval" not in camera.ffmpeg.model_fields_set
             if inherits and self.ffmpeg.retry_interval is not None:
                 camera.ffmpeg.retry_interval = self.ffmpeg.retry_interval
+        if self.mode == BESIDE_FRIGATE and self.server.behind_frigate_nginx:
+            # That option drops preview MP4s into Frigate's cache for its /cache/ alias.
+            raise ValueError(
+                "server.behind_frigate_nginx: not with mode beside-frigate (it writes preview "
+                "MP4s into Frigate's cache); Frigate's nginx include never needs it"
+            )
+        for name in self.live_ingest.cameras:
+            if name not in self.cameras:
+                raise ValueError(f"live_ingest.cameras.{name}: unknown camera")
         for role, cameras in self.auth.roles.items():
             if role in BUILTIN_ROLES:
                 continue
@@ -355,6 +437,19 @@ class FrigateConfig(_Model):
                 if camera_name not in self.cameras:
                     raise ValueError(f"auth.roles.{role}: unknown camera '{camera_name}'")
         return self
+
+    @property
+    def read_only(self) -> bool:
+        """Beside Frigate: Frigate's DB, media and cache are read, never written."""
+        return self.mode == BESIDE_FRIGATE
+
+    def scratch_dir(self) -> str:
+        """`paths.scratch`, else the mode's default (see PathsConfig)."""
+        if self.paths.scratch:
+            return self.paths.scratch
+        if self.read_only:
+            return BESIDE_SCRATCH_DEFAULT
+        return str(Path(self.paths.cache) / "frigate-media")
 
     def role_names(self) -> list[str]:
         """Every role this config knows: the built-ins and the custom ones."""
@@ -408,16 +503,45 @@ def parse_config(raw: Any) -> FrigateConfig:
         raise ConfigError(_describe_error(error)) from None
 
 
-def load_config(path: str | Path) -> FrigateConfig:
-    """Read and validate a Frigate YAML (or JSON) config file."""
+def read_yaml(path: str | Path) -> Any:
+    """The YAML (or JSON) tree of a file, read only; ConfigError when unreadable or invalid."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as error:
         raise ConfigError(f"cannot read config {path}: {error.strerror}") from None
     try:
-        raw = yaml.safe_load(text)
+        return yaml.safe_load(text)
     except yaml.YAMLError as error:
         raise ConfigError(f"config {path} is not valid YAML: {error}") from None
+
+
+def lay_over(base: dict[str, Any], ours: dict[str, Any]) -> dict[str, Any]:
+    """`ours` laid over `base`: mappings merge key by key, anything else in `ours` replaces."""
+    merged = dict(base)
+    for key, value in ours.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = lay_over(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_config(path: str | Path) -> FrigateConfig:
+    """Read and validate a config file: Frigate's own, or ours naming Frigate's.
+
+    With `frigate_config: <path>` (relative to our file) Frigate's file is read as it is and
+    ours is laid over it, so our keys never have to live in Frigate's file.
+    """
+    raw = read_yaml(path)
+    if isinstance(raw, dict) and raw.get("frigate_config"):
+        named = Path(str(raw["frigate_config"]))
+        frigate_path = named if named.is_absolute() else Path(path).resolve().parent / named
+        frigate = read_yaml(frigate_path)
+        if not isinstance(frigate, dict):
+            raise ConfigError(f"frigate_config {frigate_path}: not a mapping at the top level")
+        if "frigate_config" in frigate:
+            raise ConfigError(f"frigate_config {frigate_path}: names another config itself")
+        raw = lay_over(frigate, {**raw, "frigate_config": str(frigate_path)})
     return parse_config(raw)
 
 
@@ -426,6 +550,7 @@ def demo_config(data_dir: str | Path = "data") -> FrigateConfig:
     base = Path(data_dir).resolve()
     return parse_config(
         {
+            "mode": STANDALONE,
             "database": {"path": str(base / "frigate.db")},
             "paths": {"media": str(base / "media"), "cache": str(base / "cache")},
             "auth": {"enabled": False},

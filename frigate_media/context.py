@@ -61,6 +61,13 @@ class ClipFiles(Protocol):
     async def get(self, context: AppContext, key: str, script: bytes) -> Path: ...
 
 
+class EventMarks(Protocol):
+    """What happens to an event whose VOD plan found nothing recorded
+    (services/events/unrecorded: `has_clip` cleared standalone, nothing beside Frigate)."""
+
+    async def mark(self, context: AppContext, event_id: str) -> None: ...
+
+
 class AccessTokens(Protocol):
     """Frigate+ access tokens by host and API key (services/recordings/plus.PlusTokens)."""
 
@@ -121,7 +128,11 @@ class AppContext:
     clips: ClipFiles
     tracked: TrackedLookup
     plus_tokens: AccessTokens
+    unrecorded: EventMarks
     scratch: ScratchBudget  # the total cap of our caches (each a BoundedDirectory in it)
+    # Beside Frigate: Frigate's DB, media and cache are never written (DB opened read-only, write
+    # routes 405, no recorder, retention or preview writer). Set by the composition root.
+    read_only: bool = False
     workers: list[BackgroundService] = field(default_factory=list)  # started in this order
     _db_executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(DB_THREADS, thread_name_prefix="db")

@@ -5,6 +5,7 @@
     ├── Unauthorized           (401) no identity, or a bad or expired token
     ├── Forbidden              (403) the identity may not see this camera or route
     ├── NotFound               (404) camera, event, recording or file does not exist
+    ├── ReadOnly               (405) a write route asked beside Frigate; carries Allow
     ├── TooLarge               (413) the request body is over its limit
     ├── Unprocessable          (422) a parameter failed validation
     ├── TooManyRequests        (429) too many failed logins from one address; carries Retry-After
@@ -59,6 +60,15 @@ class NotFound(MediaError):
     """The camera, row or file the request names does not exist."""
 
     status_code = 404
+
+
+class ReadOnly(MediaError):
+    """A route that writes Frigate's files or database, asked of us beside Frigate."""
+
+    status_code = 405
+
+    def __init__(self, message: str, *, allow: str = "") -> None:
+        super().__init__(message, headers={"Allow": allow})
 
 
 class TooLarge(MediaError):

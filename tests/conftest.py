@@ -43,8 +43,12 @@ def clip_factory(media_dir: Path) -> Callable[..., Path]:
 
 
 def base_config_dict(root: Path) -> dict[str, Any]:
-    """Two cameras without inputs (no background ffmpeg), auth off, everything under `root`."""
+    """Two cameras without inputs (no background ffmpeg), auth off, everything under `root`.
+
+    Standalone: the DB, media and cache are ours (beside-frigate tests set the mode themselves,
+    see tests/beside/)."""
     return {
+        "mode": "standalone",
         "database": {"path": str(root / "config" / "frigate.db")},
         "paths": {"media": str(root / "media"), "cache": str(root / "cache")},
         "auth": {"enabled": False, "roles": {"front_only": ["front"]}},

@@ -210,6 +210,106 @@ def test_bad_mqtt_keys_are_config_errors(raw: dict[str, object], key: str) -> No
     assert str(caught.value).startswith(key)
 
 
+def test_a_config_without_a_mode_is_beside_frigate_and_read_only() -> None:
+    config = parse_config({"cameras": {"front": {"record": {"enabled": True}}}})
+
+    assert (config.mode, config.read_only) == ("beside-frigate", True)
+    assert config.scratch_dir() == "/tmp/frigate-media"
+
+
+def test_the_demo_is_standalone_with_its_scratch_in_its_cache(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parent.parent / "config"
+    for config in (demo_config(tmp_path), load_config(root / "demo.yml")):
+        assert (config.mode, config.read_only) == ("standalone", False)
+        assert config.scratch_dir() == str(Path(config.paths.cache) / "frigate-media")
+
+
+def test_an_unknown_mode_names_the_key() -> None:
+    with pytest.raises(ConfigError, match=r"^mode"):
+        parse_config({"mode": "read-only"})
+
+
+FRIGATE_CONFIG = """
+mqtt: {enabled: false}
+database: {path: /config/frigate.db}
+go2rtc:
+  streams:
+    front: [rtsp://cam/main]
+auth: {enabled: true, roles: {porch: [front]}}
+cameras:
+  front:
+    ffmpeg:
+      inputs:
+        - {path: 'rtsp://127.0.0.1:8554/front', roles: [detect, record]}
+    detect: {width: 1280, height: 720}
+    record: {enabled: true}
+"""
+
+
+def test_our_file_is_laid_over_frigates_which_is_read_and_never_written(tmp_path: Path) -> None:
+    frigate_file = tmp_path / "frigate" / "config.yml"
+    frigate_file.parent.mkdir()
+    frigate_file.write_text(FRIGATE_CONFIG)
+    before = (frigate_file.read_bytes(), frigate_file.stat().st_mtime_ns)
+    ours = tmp_path / "media.yml"
+    ours.write_text(
+        "frigate_config: frigate/config.yml\n"  # relative to our file
+        "server: {port: 5010, api_prefix: ''}\n"
+        "paths: {scratch: /var/tmp/fm}\n"
+        "database: {path: /data/frigate.db}\n"
+        "cameras: {front: {detect: {height: 360}}}\n"
+    )
+
+    config = load_config(ours)
+
+    assert config.frigate_config == str(frigate_file)
+    assert config.mode == "beside-frigate"  # neither file sets it
+    assert (config.server.port, config.server.api_prefix) == (5010, "")
+    assert config.scratch_dir() == "/var/tmp/fm"
+    assert config.database.path == "/data/frigate.db"  # ours wins
+    front = config.cameras["front"]
+    assert (front.detect.width, front.detect.height) == (1280, 360)  # merged key by key
+    assert front.record.enabled and front.input_with_role("record") is not None
+    assert config.cameras_for_role("porch") == frozenset({"front"})
+    assert list(config.go2rtc.streams) == ["front"]
+    assert (frigate_file.read_bytes(), frigate_file.stat().st_mtime_ns) == before
+
+
+def test_a_missing_or_chained_frigate_config_is_a_config_error(tmp_path: Path) -> None:
+    ours = tmp_path / "media.yml"
+    ours.write_text("frigate_config: /nope/config.yml\n")
+    with pytest.raises(ConfigError, match=r"/nope/config\.yml"):
+        load_config(ours)
+    (tmp_path / "frigate.yml").write_text("frigate_config: other.yml\n")
+    ours.write_text("frigate_config: frigate.yml\n")
+    with pytest.raises(ConfigError, match="names another config"):
+        load_config(ours)
+
+
+def test_the_shipped_beside_frigate_config_loads_over_a_frigate_config(tmp_path: Path) -> None:
+    (tmp_path / "config.yml").write_text(FRIGATE_CONFIG)
+    shipped = Path(__file__).resolve().parent.parent / "config" / "beside-frigate.yml"
+    ours = tmp_path / "beside-frigate.yml"
+    ours.write_text(
+        shipped.read_text().replace(
+            "frigate_config: /config/config.yml", "frigate_config: config.yml"
+        )
+    )
+
+    config = load_config(ours)
+
+    assert (config.mode, config.frigate_config) == ("beside-frigate", str(tmp_path / "config.yml"))
+    assert (config.server.port, config.server.api_prefix) == (5010, "")
+    assert config.scratch_dir() == "/tmp/frigate-media"
+    assert "front" in config.cameras and not config.live_ingest.detect_fallback
+
+
+def test_behind_frigate_nginx_is_refused_beside_frigate() -> None:
+    assert parse_config({"mode": "standalone", "server": {"behind_frigate_nginx": True}})
+    with pytest.raises(ConfigError, match=r"server\.behind_frigate_nginx"):
+        parse_config({"server": {"behind_frigate_nginx": True}})
+
+
 def test_the_scratch_total_must_leave_room_beyond_the_sample_index() -> None:
     with pytest.raises(ConfigError) as caught:
         parse_config({"limits": {"scratch_mb": 100, "sample_index_mb": 100}})
@@ -224,6 +324,7 @@ def test_the_sample_index_and_the_caches_get_their_caps_from_the_config(tmp_path
 
     config = parse_config(
         {
+            "mode": "standalone",
             "paths": {"media": str(tmp_path / "media"), "cache": str(tmp_path / "cache")},
             "limits": {"scratch_mb": 40, "sample_index_mb": 8, "preview_cache_mb": 16},
         }
@@ -232,7 +333,7 @@ def test_the_sample_index_and_the_caches_get_their_caps_from_the_config(tmp_path
     index = build_sample_index(config, paths)
     try:
         assert index.max_bytes == 8 * 1024 * 1024
-        assert index.path.parent.parent == paths.work
+        assert index.path.parent == paths.sample_index
     finally:
         index.close()
     scratch = build_scratch(config)

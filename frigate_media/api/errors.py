@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from frigate_media.errors import MediaError, without_paths
+from frigate_media.storage.db import OPERATIONAL_ERRORS, is_read_only_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +85,25 @@ def install_error_handlers(app: FastAPI) -> None:
             return error_response(507, f"Insufficient storage: {reason}", headers)
         return error_response(503, f"Storage unavailable: {reason}", headers)
 
+    async def on_database_error(request: Request, error: Exception) -> JSONResponse:
+        # SQLite's refusal on a read-only connection (beside Frigate). Every write path is
+        # switched off in the composition root, so reaching this is a bug: logged with its
+        # stack, answered 503 JSON naming the mode (this request cannot be served in this
+        # mode), never a bare 500. Any other database error stays a 500.
+        if not is_read_only_refusal(error):
+            raise error
+        logger.error(
+            "a write reached the read-only database on %s %s (a bug)",
+            request.method,
+            request.url.path,
+            exc_info=error,
+        )
+        return error_response(
+            503,
+            "This request needs a write to Frigate's database, and frigate-media is read-only "
+            "beside Frigate (mode: beside-frigate)",
+        )
+
     async def on_unexpected(request: Request, error: Exception) -> JSONResponse:
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
         return error_response(500, "Internal server error")
@@ -92,4 +112,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(OSError, on_os_error)
+    for kind in OPERATIONAL_ERRORS:
+        app.add_exception_handler(kind, on_database_error)
     app.add_exception_handler(Exception, on_unexpected)

@@ -19,6 +19,9 @@ from frigate_media.errors import Forbidden, Unauthorized
 ANONYMOUS = "anonymous"
 VERIFIED_TOKENS = 1024  # verified tokens remembered; the memo is emptied when full
 PROXY_SECRET_HEADER = "x-proxy-secret"
+# What Frigate's nginx sets from Frigate's /auth answer, and all Frigate's own API trusts.
+FRIGATE_USER_HEADER = "remote-user"
+FRIGATE_ROLE_HEADER = "remote-role"
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,10 @@ class Authenticator:
     With auth on, a token is accepted only while its user's row exists (its current role
     applies), its password has not changed since the token was issued, and it was not
     logged out. `logins` throttles and runs the password checks of `POST /login`.
+
+    With `frigate_headers` (beside Frigate) none of that applies: Frigate's `/auth` has already
+    decided, by Frigate's `auth` and `proxy` config, and the identity is what Frigate's nginx
+    passes on, `remote-user` and `remote-role`, exactly as Frigate's own API reads it.
     """
 
     def __init__(
@@ -85,8 +92,10 @@ class Authenticator:
         users: UserDirectory,
         revoked: RevokedTokens,
         logins: LoginGuard,
+        frigate_headers: bool = False,
     ) -> None:
         self.config = config
+        self.frigate_headers = frigate_headers
         self.jwt_secret = jwt_secret
         self.users = users
         self.revoked = revoked
@@ -110,6 +119,8 @@ class Authenticator:
 
         `run_db` runs the user-row read when the cache has none fresh enough.
         """
+        if self.frigate_headers:
+            return self._from_frigate(headers)
         self._check_proxy_secret(headers)
         if self.config.auth.enabled:
             return await self._from_token(headers, cookies, run_db)
@@ -180,6 +191,15 @@ class Authenticator:
         # The row's role, not the token's: a demotion applies within the cache time.
         return self.identity_for(session.user, user.role)
 
+    def _from_frigate(self, headers: Mapping[str, str]) -> Identity:
+        # No user header: 401, as Frigate >= 0.17. The role is taken as named; Frigate 0.14
+        # and 0.15 pass a user but no role (they had none: everyone signed in saw every
+        # camera), which is a viewer here. nginx replaces both headers whatever a client sent.
+        user = headers.get(FRIGATE_USER_HEADER)
+        if not user:
+            raise Unauthorized("No authorization headers.")
+        return self.identity_for(user, headers.get(FRIGATE_ROLE_HEADER) or "viewer")
+
     def _from_proxy(self, headers: Mapping[str, str]) -> Identity:
         header_map = self.config.proxy.header_map
         if not header_map.user and not header_map.role:
@@ -219,9 +239,11 @@ class Authenticator:
         return fallback
 
 
-def build_authenticator(config: FrigateConfig, jwt_secret: str, work_dir: Path) -> Authenticator:
+def build_authenticator(
+    config: FrigateConfig, jwt_secret: str, work_dir: Path, *, frigate_headers: bool = False
+) -> Authenticator:
     """The authenticator, its user cache, the stored logouts (read now: blocking) and the
-    login guard; `work_dir` is our own scratch directory."""
+    login guard; `work_dir` is a directory of our scratch."""
     return Authenticator(
         config,
         jwt_secret,
@@ -230,4 +252,5 @@ def build_authenticator(config: FrigateConfig, jwt_secret: str, work_dir: Path) 
             work_dir / REVOKED_FILE_NAME, max_entries=config.limits.revoked_tokens
         ),
         logins=LoginGuard.from_config(config),
+        frigate_headers=frigate_headers,
     )

@@ -24,10 +24,11 @@ class TokenError(Exception):
     """The token is malformed, wrongly signed or expired."""
 
 
-def load_jwt_secret(secret_file: Path) -> str:
+def load_jwt_secret(secret_file: Path, *, generate: bool = True) -> str:
     """The signing secret, found where Frigate finds it: $FRIGATE_JWT_SECRET, the Docker secret
     file, the Home Assistant add-on's `jwt_secret` option, else `secret_file` (generated on
-    first start when missing)."""
+    first start when missing and `generate`; beside Frigate that file is Frigate's to make, so
+    without one the secret lives in memory only)."""
     from_env = os.environ.get(JWT_SECRET_ENV)
     if from_env:
         return from_env
@@ -38,9 +39,15 @@ def load_jwt_secret(secret_file: Path) -> str:
         return from_addon
     try:
         lines = secret_file.read_text().splitlines()
-    except FileNotFoundError:
-        return _write_secret(secret_file)
-    return (lines[0].strip() if lines else "") or _write_secret(secret_file)
+    except OSError:
+        lines = []
+    found = lines[0].strip() if lines else ""
+    if found:
+        return found
+    if not generate:
+        logger.warning("no JWT secret found (%s is Frigate's to make); one in memory", secret_file)
+        return secrets.token_hex(64)
+    return _write_secret(secret_file)
 
 
 def _addon_secret() -> str | None:

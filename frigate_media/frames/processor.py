@@ -1,11 +1,13 @@
-"""The frame processor: ingest for every enabled camera, latest frames, motion, preview frames and
-tracked objects. Built by the composition root; a worker when the app ingests cameras."""
+"""The frame processor: ingest for every camera with a live source, latest frames, motion, preview
+frames and tracked objects. Built by the composition root (which picks each camera's source and
+whether preview frames are written); a worker when the app ingests cameras."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from frigate_media.clock import Clock
-from frigate_media.config import CameraConfig, FrigateConfig
+from frigate_media.config import CameraConfig, FrigateConfig, InputConfig
 from frigate_media.ffmpeg.probe import open_media
 from frigate_media.ffmpeg.runner import Ffmpeg
 from frigate_media.frames import preview_frames
@@ -21,6 +23,7 @@ from frigate_media.frames.geometry import Box
 from frigate_media.frames.ingest import CameraIngest, ingest_args
 from frigate_media.frames.motion import MotionDetector
 from frigate_media.frames.renderer import SharedRenderer
+from frigate_media.frames.sources import LiveSource
 from frigate_media.frames.state import CameraState, Frame
 from frigate_media.frames.tracked import TrackedObject, TrackedObjects, colour_for
 
@@ -47,13 +50,17 @@ class FrameProcessor:
         config: FrigateConfig,
         runner: Ffmpeg,
         clock: Clock,
-        preview_dir: Path,
+        preview_dir: Path | None,
         objects: TrackedObjects,
+        sources: Mapping[str, LiveSource],
     ) -> None:
         self.config = config
         self.runner = runner
         self.clock = clock
+        # Where preview frames are written (and pruned); None: never (beside Frigate they are
+        # Frigate's files, read by the routes, never written here).
         self.preview_dir = preview_dir
+        self.sources = dict(sources)  # camera -> its live input (frames/sources.py)
         self.objects = objects  # shared with event services (`AppContext.tracked`)
         self.states: dict[str, CameraState] = {}
         for name, camera in config.cameras.items():
@@ -76,9 +83,9 @@ class FrameProcessor:
 
     async def start(self) -> None:
         self._started = True
-        for name, camera in self.config.cameras.items():
-            if camera.enabled and camera.input_with_role("detect") is not None:
-                self._spawn(self._start_camera(name, camera))
+        for name, source in self.sources.items():
+            logger.info("%s: live frames from %s (%s)", name, _shown(source.path), source.origin)
+            self._spawn(self._start_camera(name, self.config.cameras[name], source.as_input()))
 
     async def stop(self) -> None:
         self._started = False
@@ -97,10 +104,8 @@ class FrameProcessor:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _start_camera(self, name: str, camera: CameraConfig) -> None:
-        source = camera.input_with_role("detect")
-        assert source is not None
-        width, height = await self._frame_size(camera)
+    async def _start_camera(self, name: str, camera: CameraConfig, source: InputConfig) -> None:
+        width, height = await self._frame_size(camera, source.path)
         state = self.states[name]
         state.resize(width, height)
         self._detectors[name] = MotionDetector(width, height, camera.motion.mask)
@@ -122,14 +127,12 @@ class FrameProcessor:
         if self._started:
             ingest.start()
 
-    async def _frame_size(self, camera: CameraConfig) -> tuple[int, int]:
+    async def _frame_size(self, camera: CameraConfig, path: str) -> tuple[int, int]:
         if camera.detect.width and camera.detect.height:
             return even(camera.detect.width), even(camera.detect.height)
-        source = camera.input_with_role("detect")
-        assert source is not None
         try:
             width, height = await asyncio.wait_for(
-                asyncio.to_thread(_probe_size, source.path), PROBE_TIMEOUT
+                asyncio.to_thread(_probe_size, path), PROBE_TIMEOUT
             )
         except Exception as error:  # unreachable camera, odd URL: use the default size
             logger.info("%s: cannot probe input size (%s); using defaults", camera.name, error)
@@ -165,6 +168,8 @@ class FrameProcessor:
             self._motion_busy.discard(state.camera)
 
     def _maybe_write_preview(self, state: CameraState, frame: Frame) -> None:
+        if self.preview_dir is None:
+            return
         interval = (
             preview_frames.MOTION_INTERVAL if state.motion_boxes else preview_frames.IDLE_INTERVAL
         )
@@ -178,6 +183,7 @@ class FrameProcessor:
         self._spawn(self._write_preview(state, frame))
 
     async def _write_preview(self, state: CameraState, frame: Frame) -> None:
+        assert self.preview_dir is not None
         loop = asyncio.get_running_loop()
         try:
             await loop.run_in_executor(
@@ -268,6 +274,15 @@ class FrameProcessor:
             timestamp_style=config.timestamp_style,
         )
         return self.objects.add(obj)
+
+
+def _shown(path: str) -> str:
+    """A source for the log, without the password of an RTSP URL."""
+    scheme, sep, rest = path.partition("://")
+    userinfo, at, host = rest.rpartition("@")
+    if not sep or not at:
+        return path
+    return f"{scheme}://{userinfo.split(':', 1)[0]}:***@{host}"
 
 
 def _probe_size(path: str) -> tuple[int, int]:

@@ -40,7 +40,6 @@ _FILE_NAME = re.compile(
     r"|init-(?P<init>v1(?:-a1)?)\.mp4"
     r"|seg-(?P<number>[0-9]{1,7})-(?P<segment>v1(?:-a1)?)\.m4s)$"
 )
-HLS_DIR = "hls"  # the segment cache's directory in our scratch
 EXPIRE_EVERY = 32  # segments written between expiries of long-unused ones
 PIN_ATTEMPTS = 3  # a segment evicted between its cut and its pin is cut again, this often
 REMUX_TIMEOUT_SECONDS = 30.0
@@ -114,8 +113,12 @@ class HlsService:
         self._plans: dict[VodRange, tuple[float, VodPlan]] = {}
 
     async def reply(self, vod: VodRange, file: HlsFile, query: str) -> HlsReply:
-        """The response for `file` of `vod`; `query` is echoed into every URI of a playlist."""
-        plan = await self._plan(vod)
+        """The response for `file` of `vod`; `query` is echoed into every URI of a playlist.
+
+        Playlists are planned afresh (a segment Frigate filed a moment ago is listed at once);
+        init and media segments reuse the plan of the playlist that named them.
+        """
+        plan = await self._plan(vod, fresh=file.kind in ("master", "index"))
         facts = await asyncio.to_thread(stream_facts, plan.clips[0].path)
         audio = facts.has_audio and file.tracks != "v1"
         tracks = "v1-a1" if audio else "v1"
@@ -151,9 +154,9 @@ class HlsService:
     def _playlist(text: str) -> HlsReply:
         return HlsReply(body=text.encode())
 
-    async def _plan(self, vod: VodRange) -> VodPlan:
+    async def _plan(self, vod: VodRange, *, fresh: bool = False) -> VodPlan:
         now = time.monotonic()
-        cached = self._plans.get(vod)
+        cached = None if fresh else self._plans.get(vod)
         if cached is not None and cached[0] > now:
             return cached[1]
         plan = await self.context.run_db(plan_for, vod, self.context.clock.now())

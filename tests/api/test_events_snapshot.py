@@ -7,6 +7,7 @@ import numpy as np
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import FRONT_ONLY, EventMedia
+from tests.support.app import context_of
 from tests.support.images import bomb_png
 
 
@@ -188,20 +189,24 @@ def test_clean_webp_is_served_with_cache_by_state(
     assert live.headers["cache-control"] == "no-cache"
 
 
-def test_legacy_png_is_converted_and_saved_atomically(
+def test_legacy_png_is_converted_once_into_our_scratch_never_next_to_it(
     events_client: TestClient, event_media: EventMedia
 ) -> None:
     event_id = event_media.event("front")
     event_media.snapshot("front", event_id, "png", width=320, height=180)
+    clips_before = sorted(p.name for p in event_media.clips.iterdir())
 
     response = events_client.get(f"/api/events/{event_id}/snapshot-clean.webp")
 
     assert response.status_code == 200
     assert response.content[:4] == b"RIFF" and response.content[8:12] == b"WEBP"
     assert decode(response.content).shape[:2] == (180, 320)
-    saved = event_media.clips / f"front-{event_id}-clean.webp"
-    assert saved.read_bytes() == response.content
-    assert not [p for p in event_media.clips.iterdir() if p.name.endswith(".tmp")]
+    assert sorted(p.name for p in event_media.clips.iterdir()) == clips_before
+    kept = context_of(events_client).paths.clean_snapshots
+    assert [p.name for p in kept.iterdir()] == [f"front-{event_id}-clean.webp"]
+    assert (kept / f"front-{event_id}-clean.webp").read_bytes() == response.content
+    again = events_client.get(f"/api/events/{event_id}/snapshot-clean.webp")
+    assert again.content == response.content
 
 
 def test_undecodable_png_is_400_and_writes_nothing(

@@ -184,7 +184,7 @@ def test_clip_etag_is_deterministic_and_the_build_is_shared(client: TestClient) 
     first = client.get(url, headers={"range": "bytes=0-9"}).headers["etag"]
     second = client.get(url, headers={"range": "bytes=0-9"}).headers["etag"]
     assert first == second
-    work = context_of(client).paths.work / "clips"
+    work = context_of(client).paths.clip_cache
     assert [p.name for p in work.iterdir()] == [first.strip('"') + ".mp4"]
 
 
@@ -234,7 +234,7 @@ def test_clip_of_unreadable_recordings_is_502_not_a_short_200(
         f"/api/back/start/{T0}/end/{T0 + 20}/clip.mp4", headers={"range": "bytes=0-"}
     )
     assert ranged.status_code == 502
-    work = context_of(client).paths.work / "clips"
+    work = context_of(client).paths.clip_cache
     assert list(work.iterdir()) == []
 
 

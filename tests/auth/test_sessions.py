@@ -131,7 +131,7 @@ def test_a_logout_is_remembered_across_a_restart(
     assert (
         first.get("/api/logout", headers=bearer(token), follow_redirects=False).status_code == 303
     )
-    stored = tmp_path / "cache" / "frigate-media" / FILE_NAME
+    stored = tmp_path / "cache" / "frigate-media" / "auth" / FILE_NAME
     assert stored.is_file()
     first.__exit__(None, None, None)
     restarted = client_factory(AUTH_ON)

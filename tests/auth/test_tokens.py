@@ -48,6 +48,16 @@ def test_a_missing_secret_file_is_generated_once(places: Path) -> None:
     assert secret_file.stat().st_mode & 0o777 == 0o600
 
 
+def test_beside_frigate_the_secret_is_read_but_never_generated(places: Path) -> None:
+    secret_file = places / "config" / ".jwt_secret"
+
+    in_memory = tokens.load_jwt_secret(secret_file, generate=False)
+
+    assert len(in_memory) == 128 and not secret_file.parent.exists()
+    write(secret_file, "frigates\n")
+    assert tokens.load_jwt_secret(secret_file, generate=False) == "frigates"
+
+
 def test_two_tokens_issued_in_one_second_differ() -> None:
     expires = time.time() + 60
     first = tokens.encode_token("alice", "admin", expires, "k" * 64)

@@ -5,24 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from tests.beside.install import beside_config, frigate_config, write_frigate_config
 from tests.beside.nginx import RunningNginx, start_nginx, stop_nginx
 from tests.beside.stand_in import FrigateStandIn
-from tests.conftest import RunningServer, base_config_dict, deep_merge, start_server, stop_server
+from tests.conftest import RunningServer, start_server, stop_server
 from tests.hardening.world import World, build_world
-
-# frigate-media behind Frigate's nginx: Frigate's /auth decides who is asking, nginx passes the
-# answer as remote-user/remote-role, and the prefix is nginx's business. The base config's
-# role `front_only` sees camera `front` only.
-BEHIND_FRIGATE_NGINX: dict[str, Any] = {
-    "mode": "beside-frigate",
-    "server": {"api_prefix": ""},
-    "auth": {"enabled": False},
-    "proxy": {"header_map": {"user": "remote-user", "role": "remote-role"}},
-}
 
 
 @pytest.fixture(scope="module")
@@ -35,9 +25,13 @@ def world(tmp_path_factory: pytest.TempPathFactory, clip_factory: Callable[..., 
 
 @pytest.fixture(scope="module")
 def frigate_media(world: World) -> Iterator[RunningServer]:
+    """frigate-media beside Frigate, behind Frigate's nginx, on the shipped beside-frigate.yml:
+    Frigate's /auth decides who is asking, nginx passes the answer as remote-user/remote-role,
+    and the prefix is nginx's business. Frigate's role `front_only` sees camera `front` only."""
     workdir = world.root / "frigate-media"
     workdir.mkdir(exist_ok=True)
-    config = deep_merge(base_config_dict(world.root), BEHIND_FRIGATE_NGINX)
+    frigate_file = write_frigate_config(world, frigate_config(world))
+    config = beside_config(world, frigate_file, workdir / "scratch")
     server = start_server(config, workdir, ready_path="/version")
     yield server
     stop_server(server)

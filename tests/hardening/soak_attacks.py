@@ -61,7 +61,8 @@ def config_override() -> dict[str, Any]:
 
 
 def cache_sizes(work: Path) -> dict[str, int]:
-    """Bytes of each cache in our scratch dir (`<cache>/frigate-media`) and of all of it."""
+    """Bytes of each cache in our scratch dir (standalone: `<cache>/frigate-media`) and of all
+    of it."""
 
     def size(paths: Any) -> int:
         total = 0
@@ -75,7 +76,7 @@ def cache_sizes(work: Path) -> dict[str, int]:
 
     return {
         "hls": size((work / "hls").glob("*")),
-        "preview": size(work.glob("preview_*.mp4")),
+        "preview": size((work / "previews").glob("*")),
         "clips": size((work / "clips").glob("*")),
         "total": size(work.rglob("*")),
     }

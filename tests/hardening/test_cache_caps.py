@@ -29,12 +29,17 @@ def own_cache(world: World, name: str, limits: dict[str, Any]) -> dict[str, Any]
     return {"auth": {"enabled": False}, "paths": {"cache": str(cache)}, "limits": limits}
 
 
-def hls_dir(override: dict[str, Any]) -> Path:
-    return Path(override["paths"]["cache"]) / "frigate-media" / "hls"
-
-
-def work_dir(override: dict[str, Any]) -> Path:
+def scratch_dir(override: dict[str, Any]) -> Path:
+    """Our scratch standalone: `<paths.cache>/frigate-media`."""
     return Path(override["paths"]["cache"]) / "frigate-media"
+
+
+def hls_dir(override: dict[str, Any]) -> Path:
+    return scratch_dir(override) / "hls"
+
+
+def preview_dir(override: dict[str, Any]) -> Path:
+    return scratch_dir(override) / "previews"
 
 
 def bytes_in(directory: Path, pattern: str = "*") -> int:
@@ -144,10 +149,10 @@ def test_preview_encodes_beyond_the_cap_keep_the_cache_under_it(
         assert response.status_code == 200, response.text[:200]
         assert response.content[4:8] == b"ftyp"
         sent += len(response.content)
-        assert bytes_in(work_dir(override), "preview_*.mp4") <= cap
-        assert bytes_in(work_dir(override), ".*") == 0  # no temp file left either
+        assert bytes_in(preview_dir(override), "preview_*.mp4") <= cap
+        assert bytes_in(preview_dir(override), ".*") == 0  # no temp file left either
     assert sent > cap  # kept, they would have passed the cap
-    assert 0 < len(list(work_dir(override).glob("preview_*.mp4"))) < 14
+    assert 0 < len(list(preview_dir(override).glob("preview_*.mp4"))) < 14
 
 
 def test_one_preview_larger_than_the_cap_is_503_with_retry_after_and_leaves_nothing(
@@ -159,8 +164,7 @@ def test_one_preview_larger_than_the_cap_is_503_with_retry_after_and_leaves_noth
     assert response.status_code == 503, response.text[:200]
     assert int(response.headers["retry-after"]) > 0
     time.sleep(0.5)
-    leftovers = [p.name for p in work_dir(override).iterdir() if p.is_file()]
-    assert [name for name in leftovers if "preview" in name or name.startswith(".")] == []
+    assert files_in(preview_dir(override)) == []  # no preview, no temp file
     # GIFs are made in memory: the MP4 cap does not refuse them.
     gif = httpx.get(
         server.url(f"/api/front/start/{BASE_TIME}/end/{BASE_TIME + 20}/preview.gif"), timeout=60

@@ -57,6 +57,7 @@ def raw_get_then_vanish(server: RunningServer, path: str, read_bytes: int = 1) -
 
 def test_a_missing_ffmpeg_binary_stops_the_start_with_a_config_error(world: World) -> None:
     config = {
+        "mode": "standalone",
         "database": {"path": str(world.db_path)},
         "paths": {"media": str(world.media_dir), "cache": str(world.cache_dir)},
         "ffmpeg": {"path": str(world.root / "no" / "such" / "ffmpeg")},

@@ -12,6 +12,7 @@ from frigate_media.api import frigate_headers, http_cache, media_types
 from frigate_media.api.bodies import json_body, json_body_openapi
 from frigate_media.api.deps import AdminDep, CameraNameDep, ContextDep, IdentityDep, ManualEventsDep
 from frigate_media.api.media_types import Extension
+from frigate_media.api.writes import WritesFrigate
 from frigate_media.errors import BadRequest
 from frigate_media.services.events import manual
 from frigate_media.services.events.ranges import (
@@ -149,7 +150,9 @@ class EventsEndBody(BaseModel):
 
 
 @router.post(
-    "/events/{camera_name}/{label}/create", openapi_extra=json_body_openapi(EventsCreateBody)
+    "/events/{camera_name}/{label}/create",
+    openapi_extra=json_body_openapi(EventsCreateBody),
+    dependencies=[WritesFrigate],
 )
 async def create_event(
     identity: AdminDep,
@@ -174,7 +177,11 @@ async def create_event(
     )
 
 
-@router.put("/events/{event_id}/end", openapi_extra=json_body_openapi(EventsEndBody))
+@router.put(
+    "/events/{event_id}/end",
+    openapi_extra=json_body_openapi(EventsEndBody),
+    dependencies=[WritesFrigate],
+)
 async def end_event(
     identity: AdminDep,
     event_id: str,

@@ -14,6 +14,7 @@ from frigate_media.api.fast_latest import latest_response
 from frigate_media.api.latest_query import LatestQueryDep
 from frigate_media.api.media_types import Extension
 from frigate_media.api.streaming import ClosingStreamingResponse
+from frigate_media.api.writes import WritesFrigate
 from frigate_media.frames.overlays import DrawOptions
 from frigate_media.services import grid, grid_clear, live, ptz
 from frigate_media.services.latest_query import latest_request
@@ -66,7 +67,7 @@ async def grid_snapshot(
     return http_cache.respond(body, media_types.of_format("jpg"), http_cache.LIVE_FRAME)
 
 
-@router.delete("/{camera_name}/region_grid")
+@router.delete("/{camera_name}/region_grid", dependencies=[WritesFrigate])
 async def clear_region_grid(
     context: ContextDep, identity: IdentityDep, camera_name: str
 ) -> JSONResponse:

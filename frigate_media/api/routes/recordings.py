@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from frigate_media.api import frigate_headers, http_cache, media_types
 from frigate_media.api.deps import CameraDep, ContextDep
+from frigate_media.api.writes import WritesFrigate
 from frigate_media.services.recordings import clips, frame_at, plus
 
 router = APIRouter(tags=["recordings"])
@@ -53,7 +54,7 @@ async def recording_clip(
     return await http_cache.clip_response(request.headers, body, download_headers)
 
 
-@router.post("/{camera_name}/plus/{frame_time}")
+@router.post("/{camera_name}/plus/{frame_time}", dependencies=[WritesFrigate])
 async def submit_to_plus(context: ContextDep, camera: CameraDep, frame_time: float) -> JSONResponse:
     """Send the recorded frame at `frame_time` to Frigate+ for labelling."""
     await plus.submit_recording_frame(context, camera.name, frame_time)

@@ -31,6 +31,13 @@ def clean_png(paths: MediaPaths, camera: str, event_id: str) -> Path | None:
     return paths.clips / f"{camera}-{event_id}-clean.png" if _safe(camera, event_id) else None
 
 
+def converted_clean_webp(paths: MediaPaths, camera: str, event_id: str) -> Path | None:
+    """<scratch>/clean-snapshots/<camera>-<id>-clean.webp: a legacy PNG converted by us, kept in
+    our scratch (Frigate >= 0.17 converts on the fly and no longer writes the WebP back)."""
+    name = f"{camera}-{event_id}-clean.webp"
+    return paths.clean_snapshots / name if _safe(camera, event_id) else None
+
+
 def thumbnail_webp(paths: MediaPaths, camera: str, event_id: str) -> Path | None:
     """clips/thumbs/<camera>/<id>.webp: the 175-px thumbnail."""
     return paths.thumbs / camera / f"{event_id}.webp" if _safe(camera, event_id) else None

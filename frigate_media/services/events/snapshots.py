@@ -170,9 +170,13 @@ async def _from_disk(
 
 
 def stored_clean_webp(paths: MediaPaths, event: EventRecord) -> bytes | None:
-    """The clean WebP from disk, converting (and atomically saving) a legacy PNG. Blocking."""
-    webp_path = files.clean_webp(paths, event.camera, event.id)
-    data = files.read_bytes(webp_path)
+    """The clean WebP from disk, else a legacy PNG converted once and kept in our scratch (never
+    next to the PNG: Frigate's media is not ours to write). Blocking."""
+    data = files.read_bytes(files.clean_webp(paths, event.camera, event.id))
+    if data is not None:
+        return data
+    converted_path = files.converted_clean_webp(paths, event.camera, event.id)
+    data = files.read_bytes(converted_path)
     if data is not None:
         return data
     png = files.read_bytes(files.clean_png(paths, event.camera, event.id))
@@ -185,11 +189,11 @@ def stored_clean_webp(paths: MediaPaths, event: EventRecord) -> bytes | None:
         data = imaging.encode(image, "webp", CLEAN_WEBP_QUALITY)
     except Exception:
         raise BadRequest("Unable to convert snapshot to webp") from None
-    if webp_path is not None:
+    if converted_path is not None:
         try:
-            write_atomic(webp_path, data)
+            write_atomic(converted_path, data)
         except OSError as error:
-            logger.warning("could not save the converted clean copy of %s: %s", event.id, error)
+            logger.warning("could not keep the converted clean copy of %s: %s", event.id, error)
     return data
 
 

@@ -1,5 +1,7 @@
 """The one write a read route makes to Frigate's event table: `has_clip` false when nothing was
-recorded. Kept alone here so a read-only database (beside Frigate) has one place to switch off."""
+recorded. Kept alone here so a read-only database (beside Frigate) has one place to switch off:
+the composition root hands `UnrecordedMarks` (standalone) or `NoMarks` (beside Frigate) to the
+context, and the VOD plan calls whichever it got."""
 
 from __future__ import annotations
 
@@ -27,11 +29,21 @@ def clear_has_clip(event_id: str, now: float) -> bool:
     return int(query.execute()) > 0
 
 
-async def mark_event_unrecorded(context: AppContext, event_id: str) -> None:
-    """Set `has_clip` false on an event older than a few minutes that has no recordings.
+class UnrecordedMarks:
+    """Marks events without recordings in the database (standalone: the database is ours)."""
 
-    Frigate meant to do this on `/vod/event/{id}` (its check never fires). Call it only once the
-    event's plan came back empty.
-    """
-    if await context.run_db(clear_has_clip, event_id, context.clock.now()):
-        logger.info("event %s has no recordings; marked has_clip false", event_id)
+    async def mark(self, context: AppContext, event_id: str) -> None:
+        """Set `has_clip` false on an event older than a few minutes that has no recordings.
+
+        Frigate meant to do this on `/vod/event/{id}` (its check never fires). Call it only once
+        the event's plan came back empty.
+        """
+        if await context.run_db(clear_has_clip, event_id, context.clock.now()):
+            logger.info("event %s has no recordings; marked has_clip false", event_id)
+
+
+class NoMarks:
+    """Beside Frigate: the event table is Frigate's, so nothing is marked."""
+
+    async def mark(self, context: AppContext, event_id: str) -> None:
+        return None

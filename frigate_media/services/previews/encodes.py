@@ -286,10 +286,11 @@ def mp4_file_name(camera: str, start: float, end: float) -> str:
 
 
 def mp4_directory(config: FrigateConfig, paths: MediaPaths) -> Path:
-    """Behind Frigate's nginx the file must sit in the cache root (its /cache/ alias)."""
+    """Behind Frigate's nginx the file must sit in the cache root (its /cache/ alias; standalone
+    only, the config refuses it beside Frigate); else our scratch."""
     if config.server.behind_frigate_nginx:
         return paths.cache
-    return paths.work
+    return paths.preview_mp4s
 
 
 def _is_complete(stat: os.stat_result, end: float) -> bool:

@@ -6,7 +6,7 @@ The concat list goes to ffmpeg on stdin, so no playlist file can be left behind.
 
 A plain request gets a fragmented MP4 as ffmpeg writes it (first bytes in well under a second).
 A request with `Range` gets a faststart file built once per (camera, range, recordings) under
-`paths.work/clips`, named by a hash that is also its ETag; concurrent requests share one build,
+`paths.clip_cache`, named by a hash that is also its ETag; concurrent requests share one build,
 and files unused for an hour are removed.
 """
 

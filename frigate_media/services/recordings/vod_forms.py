@@ -20,7 +20,6 @@ from frigate_media.errors import BadRequest, NotFound
 from frigate_media.services import timeranges
 from frigate_media.services.events.ranges import event_range
 from frigate_media.services.events.records import VOD_EVENT, EventRecord, load_event
-from frigate_media.services.events.unrecorded import mark_event_unrecorded
 from frigate_media.services.recordings.vod import VodPlan, build_plan
 
 MAX_DAY_HOUR_DIGITS = 2
@@ -122,5 +121,5 @@ async def plan(context: AppContext, vod: VodRange) -> VodPlan:
         return await context.run_db(plan_for, vod, context.clock.now())
     except NotFound:
         if vod.event_id is not None:
-            await mark_event_unrecorded(context, vod.event_id)
+            await context.unrecorded.mark(context, vod.event_id)
         raise

@@ -41,7 +41,7 @@ STOP_FLUSH_SECONDS = 15.0
 
 def record_cache_dir(context: AppContext, camera: str) -> Path:
     """Where ffmpeg writes a camera's segments: our work dir, never the bare cache root."""
-    return context.paths.work / "record" / camera
+    return context.paths.recorder_staging / camera
 
 
 class CameraRecorder:

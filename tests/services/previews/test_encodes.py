@@ -203,7 +203,7 @@ def test_mp4_from_an_hourly_preview_has_the_sped_up_duration(
     assert codec == "h264"
     assert duration == pytest.approx(40 * encodes.FRAME_SECONDS, abs=0.4)
     assert (width, height) == (320, 180)
-    assert made.path.parent == context.paths.work
+    assert made.path.parent == context.paths.preview_mp4s
     assert made.file_name == f"preview_front_{T0 + 5.5}-{T0 + 45.5}.mp4"
 
 
