@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 CONFIG ?=
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint typecheck pytest bench fuzz soak clean system-deps browser-deps
+.PHONY: install run test lint typecheck pytest bench fuzz soak soak-attacks clean system-deps browser-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -63,6 +63,10 @@ fuzz: install
 ## soak: mixed load on the demo for SOAK_SECONDS (default 600); fails on >10 % resource growth
 soak: install
 	$(BIN)/python -m tests.hardening.soak
+
+## soak-attacks: the soak with issue 15's attacks beside the load (auth on, tight cache caps)
+soak-attacks: install
+	SOAK_ATTACKS=1 $(BIN)/python -m tests.hardening.soak
 
 clean:
 	rm -rf $(VENV) data .mypy_cache .pytest_cache .ruff_cache

@@ -19,6 +19,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -30,8 +31,10 @@ from frigate_media.api.head import HeadAsGetMiddleware
 from frigate_media.api.limits import RequestBodyLimit
 from frigate_media.api.openapi import install_media_openapi
 from frigate_media.api.route_table import mount_routes
+from frigate_media.api.streaming import StalledClientGuard
 from frigate_media.auth.identity import build_authenticator
 from frigate_media.auth.tokens import load_jwt_secret
+from frigate_media.bounded import BoundedDirectory, ScratchBudget, mib
 from frigate_media.clock import Clock, SystemClock
 from frigate_media.config import FrigateConfig
 from frigate_media.context import AppContext, BackgroundService
@@ -44,8 +47,13 @@ from frigate_media.mp4.index import SampleIndex
 from frigate_media.mp4.virtual import RecentClips
 from frigate_media.services.events.manual import ManualEvents
 from frigate_media.services.events.unrecorded import NoMarks, UnrecordedMarks
-from frigate_media.services.hls import HlsService
-from frigate_media.services.previews.encodes import PreviewJobs
+from frigate_media.services.hls import HlsService, is_segment_file
+from frigate_media.services.previews.encodes import TEMP_PREFIX as PREVIEW_TEMP_PREFIX
+from frigate_media.services.previews.encodes import (
+    PreviewJobs,
+    is_preview_mp4,
+    mp4_directory,
+)
 from frigate_media.services.recordings.clips import ClipCache
 from frigate_media.services.recordings.plus import PlusTokens
 from frigate_media.storage.db import open_database
@@ -69,9 +77,68 @@ def build_runner(config: FrigateConfig) -> FfmpegRunner:
     return FfmpegRunner(
         resolve_ffmpeg(config.ffmpeg.path),
         max_jobs=config.limits.ffmpeg_jobs,
+        max_streams=config.limits.ffmpeg_streams,
+        share=config.limits.identity_share,
         queue_wait=config.limits.ffmpeg_queue_wait,
         default_timeout=config.limits.ffmpeg_timeout,
     )
+
+
+# ---- our scratch: every cache we write, each under its cap and all under one total ----------
+
+
+def build_scratch(config: FrigateConfig) -> ScratchBudget:
+    """The total cap of our caches; the sample-table index bounds itself, so its cap is set
+    aside from the total."""
+    limits = config.limits
+    return ScratchBudget(mib(limits.scratch_mb) - mib(limits.sample_index_mb))
+
+
+def bounded_directory(
+    scratch: ScratchBudget, directory: Path, *, name: str, max_mb: float, **options: Any
+) -> BoundedDirectory:
+    """One cache's directory under its cap and the scratch total, indexed from disk (blocking)."""
+    files = BoundedDirectory(directory, max_bytes=mib(max_mb), name=name, budget=scratch, **options)
+    files.load()
+    return files
+
+
+def build_preview_files(
+    config: FrigateConfig, paths: MediaPaths, scratch: ScratchBudget
+) -> BoundedDirectory:
+    """The preview MP4 cache: our scratch, or Frigate's cache root behind its nginx."""
+    return bounded_directory(
+        scratch,
+        mp4_directory(config, paths),
+        name="preview",
+        max_mb=config.limits.preview_cache_mb,
+        accepts=is_preview_mp4,
+        temp_prefix=PREVIEW_TEMP_PREFIX,
+    )
+
+
+def build_sample_index(config: FrigateConfig, paths: MediaPaths) -> SampleIndex:
+    """The clip sample-table index in our scratch, bounded by `limits.sample_index_mb` (its
+    share of `limits.scratch_mb` is set aside by `build_scratch`). Built by whoever serves
+    clips from it (the virtual MP4 clips), who also closes it."""
+    limits = config.limits
+    return SampleIndex(
+        paths.sample_index,
+        max_bytes=mib(limits.sample_index_mb),
+        memory_bytes=mib(limits.sample_index_memory_mb),
+    )
+
+
+def build_hls(context: AppContext) -> HlsService:
+    """The HLS service and its segment cache (in our scratch, under `limits.hls_cache_mb`)."""
+    files = bounded_directory(
+        context.scratch,
+        context.paths.hls_cache,
+        name="HLS",
+        max_mb=context.config.limits.hls_cache_mb,
+        accepts=is_segment_file,
+    )
+    return HlsService(context, files)
 
 
 def build_context(
@@ -98,6 +165,7 @@ def build_context(
     secret_file = Path(config.database.path).resolve().parent / ".jwt_secret"
     secret = load_jwt_secret(secret_file, generate=not read_only)
     log_mode(config, paths)
+    scratch = build_scratch(config)
     limits = config.limits
     return AppContext(
         config=config,
@@ -107,9 +175,9 @@ def build_context(
         clock=clock or SystemClock(),
         # users, logouts (in our scratch), logins; beside Frigate: Frigate's identity headers
         auth=build_authenticator(config, secret, paths.auth_state, frigate_headers=read_only),
-        previews=PreviewJobs(),
+        previews=PreviewJobs(files=build_preview_files(config, paths, scratch)),
         clips=ClipCache(paths.clip_cache, max_bytes=limits.clip_cache_mb * MIB),
-        samples=SampleIndex(paths.sample_index),
+        samples=build_sample_index(config, paths),
         assembled=RecentClips(RECENT_CLIPS_BYTES),
         frame_threads=BoundedThreads(
             limits.frame_decodes, limits.ffmpeg_queue_wait, "frame-decode", FRAMES_BUSY
@@ -117,6 +185,7 @@ def build_context(
         tracked=TrackedObjects() if tracked is None else tracked,
         plus_tokens=PlusTokens(),
         unrecorded=NoMarks() if read_only else UnrecordedMarks(),
+        scratch=scratch,
         read_only=read_only,
     )
 
@@ -160,7 +229,7 @@ def build_services(context: AppContext, tracked: TrackedObjects) -> RouteService
     )
     return RouteServices(
         frames=frames,
-        hls=HlsService(context),
+        hls=build_hls(context),
         manual_events=ManualEvents(context, frames),
     )
 
@@ -224,12 +293,14 @@ def create_app(
     app.add_middleware(HeadAsGetMiddleware)
     prefix = config.server.api_prefix
     app.add_middleware(LatestFrameFastPath, context=context, frames=services.frames, prefix=prefix)
-    # Outermost, so no layer reads a body past its cap (api/limits.py).
+    # Outside every layer that answers, so no layer reads a body past its cap (api/limits.py).
     app.add_middleware(
         RequestBodyLimit,
         default_limit=config.limits.max_body_bytes,
         path_limits={f"{prefix}/login": config.limits.max_login_body_bytes},
     )
+    # Outermost: every response, the fast path's too, ends when its client stops reading.
+    app.add_middleware(StalledClientGuard, stall_seconds=config.limits.stream_stall_seconds)
     install_media_openapi(app)
     mount_routes(app, prefix)
     return app

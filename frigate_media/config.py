@@ -264,9 +264,21 @@ class LimitsConfig(_Model):
     clip_max_seconds: float = Field(default=86400.0, gt=0)
     gif_max_seconds: float = Field(default=3600.0, gt=0)
     preview_mp4_max_seconds: float = Field(default=86400.0, gt=0)
+    ffmpeg_streams: int = Field(default=4, gt=0)  # long ffmpeg streams (clip.mp4) at once
+    # The share of each pool of slots (short jobs, streams, HLS cuts) one requester may hold;
+    # at least one slot. Beyond it that requester waits, then gets 503 + Retry-After.
+    identity_share: float = Field(default=0.5, gt=0, le=1)
+    # A client that accepts no bytes for this long is disconnected (its ffmpeg reaped).
+    stream_stall_seconds: float = Field(default=30.0, gt=0)
     hls_jobs: int = Field(default=4, gt=0)  # HLS segments remuxed at once
-    hls_cache_mb: int = Field(default=2048, gt=0)  # on-disk HLS segment cache, pruned by LRU
+    # Byte caps of the caches we write, enforced before each write (least recently used files
+    # go first; a file being served never); `scratch_mb` bounds all of them together.
+    scratch_mb: float = Field(default=4096, gt=0)  # every cache in our scratch dir, in total
+    hls_cache_mb: float = Field(default=2048, gt=0)  # HLS segments
     hls_cache_hours: float = Field(default=24.0, gt=0)  # cached segments unused this long go
+    preview_cache_mb: float = Field(default=1024, gt=0)  # preview.mp4 encodes
+    sample_index_mb: float = Field(default=256, gt=0)  # the clip sample-table index (SQLite)
+    sample_index_memory_mb: float = Field(default=64, gt=0)  # its parsed tables kept in memory
     max_body_bytes: int = Field(default=1_048_576, gt=0)  # any request body; beyond: 413
     max_login_body_bytes: int = Field(default=16_384, gt=0)  # POST /login's body; beyond: 413
     max_header_bytes: int = Field(default=65_536, ge=4096)  # request line + headers; beyond: 431
@@ -281,6 +293,12 @@ class LimitsConfig(_Model):
     # recorded frames decoded in-process (false: always ffmpeg), at most this many at once
     frames_in_process: bool = True
     frame_decodes: int = Field(default=2, gt=0)
+
+    @model_validator(mode="after")
+    def _scratch_holds_the_index(self) -> LimitsConfig:
+        if self.scratch_mb <= self.sample_index_mb:
+            raise ValueError("scratch_mb must be larger than sample_index_mb (set aside in it)")
+        return self
 
 
 class LiveSourceConfig(_Model):

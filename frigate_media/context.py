@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from peewee import SqliteDatabase
 
 from frigate_media.auth.identity import Authenticator
+from frigate_media.bounded import BoundedDirectory, ScratchBudget
 from frigate_media.clock import Clock
 from frigate_media.config import CameraConfig, FrigateConfig
 from frigate_media.errors import NotFound
@@ -51,8 +52,10 @@ class BackgroundService(Protocol):
 
 
 class PreviewJobState(Protocol):
-    """Preview encodes in flight and the MP4 cache sweep (services/previews/encodes.PreviewJobs)."""
+    """Preview encodes in flight, the MP4 files and their sweep
+    (services/previews/encodes.PreviewJobs)."""
 
+    files: BoundedDirectory
     last_cleanup: float
 
     async def shared(self, key: tuple[Any, ...], make: Callable[[], Awaitable[T]]) -> T: ...
@@ -163,6 +166,7 @@ class AppContext:
     tracked: TrackedLookup
     plus_tokens: AccessTokens
     unrecorded: EventMarks
+    scratch: ScratchBudget  # the total cap of our caches (each a BoundedDirectory in it)
     # Beside Frigate: Frigate's DB, media and cache are never written (DB opened read-only, write
     # routes 405, no recorder, retention or preview writer). Set by the composition root.
     read_only: bool = False

@@ -19,6 +19,13 @@ One handler in `api.errors` renders every kind as {"success": false, "message": 
 
 from __future__ import annotations
 
+import re
+
+# An absolute file path inside a message (ffmpeg's and PyAV's errors quote the files they read).
+_ABSOLUTE_PATH = re.compile(
+    r"(?<![\w.:/])/(?:[^\s/'\"`,:;()\[\]]+/)+(?P<name>[^\s/'\"`,:;()\[\]]*)"
+)
+
 
 class MediaError(Exception):
     """A failure reported to the client with a status code and a message."""
@@ -126,3 +133,9 @@ class Timeout(MediaError):
 
 class ConfigError(Exception):
     """The configuration or database cannot be used; the CLI exits with status 2."""
+
+
+def without_paths(text: str) -> str:
+    """`text` with every absolute file path cut to its base name: answers never tell a client
+    where our files live (ffmpeg's stderr, PyAV's and the OS's errors quote full paths)."""
+    return _ABSOLUTE_PATH.sub(lambda match: match["name"], text)

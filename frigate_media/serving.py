@@ -20,6 +20,7 @@ from typing import Any
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from frigate_media.api.streaming import ABORT_EXTENSION
 from frigate_media.config import FrigateConfig
 
 LOOPBACK = ["127.0.0.1", "::1"]
@@ -64,6 +65,10 @@ class HeadCappedHttpTools(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         self._head_bytes = 0
         super().on_message_begin()
+        # How the app drops a client that stopped reading (api/streaming.StalledClientGuard):
+        # abort, not close, so the bytes it never took are not kept waiting for it.
+        extensions: dict[str, Any] = {ABORT_EXTENSION: self.transport.abort}
+        self.scope["extensions"] = extensions  # type: ignore[typeddict-item]
 
     def on_url(self, url: bytes) -> None:
         self._count(len(url))

@@ -308,3 +308,35 @@ def test_behind_frigate_nginx_is_refused_beside_frigate() -> None:
     assert parse_config({"mode": "standalone", "server": {"behind_frigate_nginx": True}})
     with pytest.raises(ConfigError, match=r"server\.behind_frigate_nginx"):
         parse_config({"server": {"behind_frigate_nginx": True}})
+
+
+def test_the_scratch_total_must_leave_room_beyond_the_sample_index() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config({"limits": {"scratch_mb": 100, "sample_index_mb": 100}})
+    assert "scratch_mb" in str(caught.value)
+    limits = parse_config({"limits": {"scratch_mb": 0.5, "sample_index_mb": 0.25}}).limits
+    assert (limits.scratch_mb, limits.sample_index_mb) == (0.5, 0.25)
+
+
+def test_the_sample_index_and_the_caches_get_their_caps_from_the_config(tmp_path: Path) -> None:
+    from frigate_media.app import build_preview_files, build_sample_index, build_scratch
+    from frigate_media.storage.paths import MediaPaths
+
+    config = parse_config(
+        {
+            "mode": "standalone",
+            "paths": {"media": str(tmp_path / "media"), "cache": str(tmp_path / "cache")},
+            "limits": {"scratch_mb": 40, "sample_index_mb": 8, "preview_cache_mb": 16},
+        }
+    )
+    paths = MediaPaths.from_config(config)
+    index = build_sample_index(config, paths)
+    try:
+        assert index.max_bytes == 8 * 1024 * 1024
+        assert index.path.parent == paths.sample_index
+    finally:
+        index.close()
+    scratch = build_scratch(config)
+    assert scratch.max_bytes == 32 * 1024 * 1024  # the index's share is set aside
+    previews = build_preview_files(config, paths, scratch)
+    assert previews.max_bytes == 16 * 1024 * 1024 and scratch.members == [previews]

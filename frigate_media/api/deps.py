@@ -7,10 +7,11 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
-from frigate_media.auth.identity import Identity
+from frigate_media.auth.identity import ANONYMOUS, Identity
 from frigate_media.config import CameraConfig
 from frigate_media.context import AppContext
 from frigate_media.errors import Forbidden
+from frigate_media.fair_slots import set_requester
 from frigate_media.frames.processor import FrameProcessor
 from frigate_media.services.events.manual import ManualEvents
 from frigate_media.services.hls import HlsService
@@ -73,7 +74,17 @@ async def get_identity(request: Request, context: ContextDep) -> Identity:
         return cached
     identity = await context.auth.identify(request.headers, request.cookies, context.run_db)
     request.state.identity = identity
+    # Work this request starts counts against this requester's share of each pool of slots.
+    set_requester(requester_of(identity, request))
     return identity
+
+
+def requester_of(identity: Identity, request: Request) -> str:
+    """Whose share of the work slots a request uses: its user, or its client's address when
+    requests carry no user (auth off without proxy headers: every request is `anonymous`)."""
+    if identity.user == ANONYMOUS:
+        return f"client {client_address(request)}"
+    return f"user {identity.user}"
 
 
 IdentityDep = Annotated[Identity, Depends(get_identity)]

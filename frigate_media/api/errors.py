@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from frigate_media.errors import MediaError
+from frigate_media.errors import MediaError, without_paths
 from frigate_media.storage.db import OPERATIONAL_ERRORS, is_read_only_refusal
 
 logger = logging.getLogger(__name__)
@@ -62,7 +62,9 @@ def install_error_handlers(app: FastAPI) -> None:
                 error.status_code,
                 error.message,
             )
-        return error_response(error.status_code, error.message, error.headers)
+        # Messages name files by their base name only, whoever built them (ffmpeg's stderr,
+        # PyAV and the OS quote absolute paths).
+        return error_response(error.status_code, without_paths(error.message), error.headers)
 
     async def on_http_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, StarletteHTTPException)

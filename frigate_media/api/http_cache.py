@@ -18,9 +18,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from email.utils import formatdate
 from pathlib import Path
+from typing import Any, Protocol
 
 from starlette.datastructures import Headers
 from starlette.responses import FileResponse, Response
+from starlette.types import Receive, Scope, Send
 
 from frigate_media.api import media_types
 from frigate_media.api.streaming import ClosingStreamingResponse
@@ -228,6 +230,26 @@ def not_modified(headers: Mapping[str, str]) -> Response:
     return Response(status_code=304, headers=headers)
 
 
+class Held(Protocol):
+    """Something a response holds while it is sent (a cache file's pin, `bounded.Lease`)."""
+
+    def release(self) -> None: ...
+
+
+class HeldFileResponse(FileResponse):
+    """A file response that releases what it holds once sent, failed or abandoned."""
+
+    def __init__(self, *args: Any, held: Held, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.held = held
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.held.release()
+
+
 async def file_response(
     request_headers: Headers,
     path: Path,
@@ -238,11 +260,37 @@ async def file_response(
     tag: str | None = None,
     headers: Mapping[str, str] | None = None,
     chunk_size: int | None = None,
+    held: Held | None = None,
 ) -> Response:
     """Serve `path` whole, as a 206 range, or as 304 when the client already has it.
 
     `tag` is the ETag (a content key's, see `etag`); without one the file's stat names it.
+    `held` (a cache file's pin) is released when the response is over, or at once when no
+    file body is sent.
     """
+    try:
+        response = await _file_response(
+            request_headers, path, policy, media_type, stat, tag, headers, held
+        )
+    except BaseException:
+        if held is not None:
+            held.release()
+        raise
+    if chunk_size is not None and isinstance(response, FileResponse):
+        response.chunk_size = chunk_size
+    return response
+
+
+async def _file_response(
+    request_headers: Headers,
+    path: Path,
+    policy: CachePolicy,
+    media_type: str,
+    stat: os.stat_result | None,
+    tag: str | None,
+    headers: Mapping[str, str] | None,
+    held: Held | None,
+) -> Response:
     if stat is None:
         try:
             stat = await asyncio.to_thread(os.stat, path)
@@ -251,16 +299,19 @@ async def file_response(
     tag = tag or file_etag(stat)
     all_headers = {**validated(policy, tag, headers), "Accept-Ranges": "bytes"}
     if matches(request_headers.get("if-none-match"), tag):
+        if held is not None:
+            held.release()
         return not_modified(all_headers)
     range_header = request_headers.get("range")
     if range_header is not None and range_applies(
         request_headers.get("if-range"), tag, last_modified(stat)
     ):
         check_range(range_header, stat.st_size)
-    response = FileResponse(path, media_type=media_type, headers=all_headers, stat_result=stat)
-    if chunk_size is not None:
-        response.chunk_size = chunk_size
-    return response
+    if held is None:
+        return FileResponse(path, media_type=media_type, headers=all_headers, stat_result=stat)
+    return HeldFileResponse(
+        path, media_type=media_type, headers=all_headers, stat_result=stat, held=held
+    )
 
 
 async def clip_response(

@@ -1,7 +1,10 @@
 """The one async runner for every short ffmpeg job: bounded, timed, killed and reaped on cancel.
 
-Long-lived processes (camera ingest, recorder) use `spawn`, which is not counted against the
-concurrency limit but gets the same stderr draining and kill-on-stop. Services and workers know
+Short jobs (`run`: GIFs, previews, frame grabs) and streams (`stream`: clip.mp4 sent as ffmpeg
+writes it, for as long as the client reads) have separate pools of slots, so long streams never
+hold the slots short jobs need; in each pool one requester holds at most its share
+(`fair_slots`). Long-lived processes (camera ingest, recorder) use `spawn`, which is not counted
+against any pool but gets the same stderr draining and kill-on-stop. Services and workers know
 the runner only as `Ffmpeg` (the protocol below), so a test can hand them another one.
 """
 
@@ -16,7 +19,8 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from frigate_media.errors import Busy, Timeout, UpstreamFailed
+from frigate_media.errors import Timeout, UpstreamFailed, without_paths
+from frigate_media.fair_slots import FairSlots
 
 logger = logging.getLogger(__name__)
 
@@ -136,6 +140,8 @@ class FfmpegRunner:
         binary: str,
         *,
         max_jobs: int = 4,
+        max_streams: int = 4,
+        share: float = 1.0,
         queue_wait: float = 5.0,
         default_timeout: float = 120.0,
     ) -> None:
@@ -143,7 +149,20 @@ class FfmpegRunner:
         self.max_jobs = max_jobs
         self.queue_wait = queue_wait
         self.default_timeout = default_timeout
-        self._slots = asyncio.Semaphore(max_jobs)
+        self.jobs = FairSlots(
+            max_jobs,
+            share=share,
+            queue_wait=queue_wait,
+            busy_message="Too many media jobs are running; try again shortly",
+            requester_message="Too many media jobs for this user at once; try again shortly",
+        )
+        self.streams = FairSlots(
+            max_streams,
+            share=share,
+            queue_wait=queue_wait,
+            busy_message="Too many clips are streaming; try again shortly",
+            requester_message="Too many clips streaming for this user at once; try again shortly",
+        )
         self._running: set[asyncio.subprocess.Process] = set()
 
     @property
@@ -156,15 +175,9 @@ class FfmpegRunner:
 
     @contextlib.asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
-        """Hold one of the limited job slots, or fail with Busy after `queue_wait` seconds."""
-        try:
-            await asyncio.wait_for(self._slots.acquire(), self.queue_wait)
-        except TimeoutError:
-            raise Busy("Too many media jobs are running; try again shortly") from None
-        try:
+        """Hold one of the short-job slots, or fail with Busy after `queue_wait` seconds."""
+        async with self.jobs.hold():
             yield
-        finally:
-            self._slots.release()
 
     async def _start(
         self, args: Sequence[str], *, stdin: bool, stdout: bool = True
@@ -249,7 +262,7 @@ class FfmpegRunner:
         A non-zero exit after output began is logged (the response is already under way);
         before any output it raises UpstreamFailed so the client gets a real error.
         """
-        guard = self.slot() if limited else contextlib.nullcontext()
+        guard = self.streams.hold() if limited else contextlib.nullcontext()
         async with guard:
             process = await self._start(args, stdin=input_bytes is not None)
             stderr = StderrTail(process.stderr, "ffmpeg")
@@ -278,7 +291,8 @@ class FfmpegRunner:
                     tail = await stderr.finish()
                     logger.error("ffmpeg exited with %s: %s", returncode, tail)
                     if not sent_any:
-                        raise UpstreamFailed(f"ffmpeg failed: {tail.splitlines()[-1:] or ''}")
+                        last = tail.splitlines()[-1] if tail else "no output"
+                        raise UpstreamFailed(f"ffmpeg failed: {without_paths(last)}")
             finally:
                 await terminate(process)
                 await stderr.finish()

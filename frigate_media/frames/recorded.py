@@ -41,8 +41,9 @@ class RecordedFrame:
 
 
 def output_size(width: int, height: int, target_height: int | None) -> tuple[int, int]:
-    """ffmpeg's `scale=-2:h`: the height asked, the width following the ratio, rounded to even."""
-    if target_height is None:
+    """ffmpeg's `scale=-2:h`: the height asked (never above the frame's own, as latest.jpg),
+    the width following the ratio, rounded to even."""
+    if target_height is None or target_height >= height:
         return width, height
     half = Fraction(target_height * width, height * 2)
     return max(2, 2 * math.floor(half + Fraction(1, 2))), target_height

@@ -82,10 +82,15 @@ class TrackedObject:
         crop: bool = False,
         height: int | None = None,
         quality: int | None = None,
+        *,
+        upscale: bool = False,
     ) -> tuple[bytes | None, float | None]:
-        """The best frame rendered as Frigate does, and its time; (None, None) without one."""
+        """The best frame rendered as Frigate does, and its time; (None, None) without one.
+
+        `height` is capped at the source's unless `upscale` (the 175-px thumbnail is that tall
+        whatever the source, as Frigate's)."""
         if self.best_frame is None or self.best_frame_time is None:
-            return self._ready_image(ext, height, quality)
+            return self._ready_image(ext, height, quality, upscale=upscale)
         image = np.ascontiguousarray(to_bgr(self.best_frame))
         frame_h, frame_w = image.shape[:2]
         best_box = self.best_box or self.box
@@ -109,7 +114,9 @@ class TrackedObject:
             )
             image = image[y1:y2, x1:x2]
         if height:
-            image = resize_to_height(image, height)
+            # Never larger than the camera's frame (as latest.jpg): a huge `height` must not
+            # make a huge image.
+            image = resize_to_height(image, height if upscale else min(height, int(frame_h)))
         if timestamp:
             image = np.ascontiguousarray(image)
             if self.timestamp_style is not None:
@@ -117,7 +124,7 @@ class TrackedObject:
         return encode_bgr(image, ext, quality), self.best_frame_time
 
     def _ready_image(
-        self, ext: str, height: int | None, quality: int | None
+        self, ext: str, height: int | None, quality: int | None, *, upscale: bool
     ) -> tuple[bytes | None, float | None]:
         """`best_jpeg` at the asked height and quality; it was drawn and cropped upstream (by
         the camera's `mqtt` settings in Frigate), so box, crop and timestamp cannot change."""
@@ -129,12 +136,12 @@ class TrackedObject:
         if image is None:
             return None, None
         if height:
-            image = resize_to_height(image, height)
+            image = resize_to_height(image, height if upscale else min(height, image.shape[0]))
         return encode_bgr(image, ext, quality), self.best_frame_time
 
     def get_thumbnail(self, ext: str) -> bytes:
         """A 175-px-tall crop around the object; a black 175x175 image when there is no frame."""
-        data, _ = self.get_img_bytes(ext, crop=True, height=THUMBNAIL_HEIGHT)
+        data, _ = self.get_img_bytes(ext, crop=True, height=THUMBNAIL_HEIGHT, upscale=True)
         if data is not None:
             return data
         return encode_bgr(black(THUMBNAIL_HEIGHT, THUMBNAIL_HEIGHT), ext, None)

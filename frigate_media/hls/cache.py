@@ -1,30 +1,34 @@
-"""The on-disk segment cache: files named by a key that changes with the source and the cut."""
+"""The on-disk segment cache: files named by a key that changes with the source and the cut.
+
+The files live in a `BoundedDirectory` (its byte cap holds before each write; a segment being
+served is never evicted); segments unused for the configured hours are expired as well.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import time
 from pathlib import Path
 
+from frigate_media.bounded import BoundedDirectory, Lease
 from frigate_media.file_identity import FileIdentity
 from frigate_media.hls.remux import Cut
 
 logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = "1"  # bump when the cutting changes, so old cache files are never served
-TOUCH_AFTER_SECONDS = 60.0  # refresh a hit's mtime (the LRU clock) at most this often
-PRUNE_GRACE_SECONDS = 60.0  # never delete a file this fresh: it may be being served
 
 
 class SegmentCache:
-    """`<key>.m4s` (media) and `<key>.init` (ftyp+moov) files under one directory."""
+    """`<key>.m4s` (media) and `<key>.init` (ftyp+moov) files in one bounded directory."""
 
-    def __init__(self, directory: Path, *, max_bytes: int, max_age_seconds: float) -> None:
-        self.directory = directory
-        self.max_bytes = max_bytes
+    def __init__(self, files: BoundedDirectory, *, max_age_seconds: float) -> None:
+        self.files = files
         self.max_age_seconds = max_age_seconds
+
+    @property
+    def directory(self) -> Path:
+        return self.files.directory
 
     @staticmethod
     def key(cut: Cut) -> str:
@@ -44,63 +48,28 @@ class SegmentCache:
         )
         return hashlib.sha256(material.encode()).hexdigest()[:40]
 
-    def media_path(self, key: str) -> Path:
-        return self.directory / f"{key}.m4s"
+    @staticmethod
+    def media_name(key: str) -> str:
+        return f"{key}.m4s"
 
-    def init_path(self, key: str) -> Path:
-        return self.directory / f"{key}.init"
+    @staticmethod
+    def init_name(key: str) -> str:
+        return f"{key}.init"
 
-    def lookup(self, path: Path) -> bool:
-        """True when `path` is cached; refreshes its LRU time now and then."""
-        try:
-            stat = path.stat()
-        except OSError:
-            return False
-        now = time.time()
-        if now - stat.st_mtime > TOUCH_AFTER_SECONDS:
-            try:
-                os.utime(path)
-            except OSError:
-                return False
-        return True
+    def pin(self, name: str) -> Lease | None:
+        """Hold a cached file while it is served; None when it is not cached."""
+        return self.files.pin(name)
 
     def store(self, key: str, init: bytes, media: bytes) -> None:
-        """Write both parts atomically (temp file + rename). Blocking."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        for target, data in ((self.init_path(key), init), (self.media_path(key), media)):
-            temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-            try:
-                temporary.write_bytes(data)
-                os.replace(temporary, target)
-            finally:
-                temporary.unlink(missing_ok=True)
+        """Reserve room for both parts, then write each atomically. Blocking; Busy (503) when
+        the cap cannot take them."""
+        with self.files.reserve(len(init) + len(media)) as reservation:
+            reservation.write_bytes(self.init_name(key), init)
+            reservation.write_bytes(self.media_name(key), media)
 
-    def prune(self) -> int:
-        """Delete files older than the age limit, then the least recent beyond the size limit."""
-        try:
-            entries = [
-                (entry.stat().st_mtime, entry.stat().st_size, Path(entry.path))
-                for entry in os.scandir(self.directory)
-                if entry.is_file()
-            ]
-        except OSError:
-            return 0
-        now = time.time()
-        entries.sort()
-        total = sum(size for _, size, _ in entries)
-        removed = 0
-        for mtime, size, path in entries:
-            age = now - mtime
-            if age < PRUNE_GRACE_SECONDS:
-                break
-            if age <= self.max_age_seconds and total <= self.max_bytes:
-                break
-            try:
-                path.unlink()
-            except OSError:
-                continue
-            total -= size
-            removed += 1
+    def expire(self, now: float) -> int:
+        """Remove segments unused for longer than the age limit (those being served stay)."""
+        removed = self.files.expire(unused_before=now - self.max_age_seconds)
         if removed:
-            logger.info("pruned %d HLS cache files", removed)
+            logger.info("expired %d HLS cache files", removed)
         return removed

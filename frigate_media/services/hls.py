@@ -2,7 +2,8 @@
 
 One media segment per planned clip, so the EXTINF values are the mapping JSON's durations and
 segment N sits at the sum of the durations before it. Segments are remuxed (never re-encoded)
-in a worker thread, cached on disk, shared by concurrent requests, and bounded in number.
+in a worker thread, cached on disk under a byte cap (a segment being served is pinned: never
+evicted), shared by concurrent requests, and bounded in number (one requester: its share).
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from frigate_media.bounded import BoundedDirectory, Lease
 from frigate_media.context import AppContext
 from frigate_media.errors import Busy, NotFound, Timeout, UpstreamFailed
+from frigate_media.fair_slots import FairSlots
 from frigate_media.hls.cache import SegmentCache
 from frigate_media.hls.facts import StreamFacts, stream_facts
 from frigate_media.hls.playlist import Variant, render_master, render_media
@@ -37,7 +40,8 @@ _FILE_NAME = re.compile(
     r"|init-(?P<init>v1(?:-a1)?)\.mp4"
     r"|seg-(?P<number>[0-9]{1,7})-(?P<segment>v1(?:-a1)?)\.m4s)$"
 )
-PRUNE_EVERY = 32  # segments written between cache prunes
+EXPIRE_EVERY = 32  # segments written between expiries of long-unused ones
+PIN_ATTEMPTS = 3  # a segment evicted between its cut and its pin is cut again, this often
 REMUX_TIMEOUT_SECONDS = 30.0
 # A player asks for the playlist and then each segment of the same range within seconds: reuse
 # the plan that briefly instead of re-querying (the cache key still checks each file's stat).
@@ -45,6 +49,11 @@ PLAN_TTL_SECONDS = 5.0
 PLAN_CACHE_SIZE = 256
 
 Kind = Literal["master", "index", "init", "segment"]
+
+
+def is_segment_file(name: str) -> bool:
+    """A cached init or media segment (the files the segment cache owns)."""
+    return name.endswith((".m4s", ".init"))
 
 
 @dataclass(frozen=True)
@@ -75,26 +84,30 @@ def parse_file_name(name: str) -> HlsFile:
 
 @dataclass(frozen=True)
 class HlsReply:
-    """What to send: a playlist's text, or the cached file of an init or media segment."""
+    """What to send: a playlist's text, or the cached file of an init or media segment, pinned
+    by `lease` until the response has been sent (the caller releases it)."""
 
     body: bytes = b""
     file: Path | None = None
+    lease: Lease | None = None
 
 
 class HlsService:
-    """Playlists and segments for VOD ranges of one app."""
+    """Playlists and segments for VOD ranges of one app; segments cached in `files`."""
 
-    def __init__(self, context: AppContext) -> None:
+    def __init__(self, context: AppContext, files: BoundedDirectory) -> None:
         limits = context.config.limits
         self.context = context
-        self.cache = SegmentCache(
-            context.paths.hls_cache,
-            max_bytes=limits.hls_cache_mb * 1024 * 1024,
-            max_age_seconds=limits.hls_cache_hours * 3600,
-        )
-        self.queue_wait = limits.ffmpeg_queue_wait
+        self.cache = SegmentCache(files, max_age_seconds=limits.hls_cache_hours * 3600)
         self.timeout = min(REMUX_TIMEOUT_SECONDS, limits.ffmpeg_timeout)
-        self._slots = asyncio.Semaphore(limits.hls_jobs)
+        self._slots = FairSlots(
+            limits.hls_jobs,
+            share=limits.identity_share,
+            queue_wait=limits.ffmpeg_queue_wait,
+            busy_message="Too many HLS segments are being prepared; retry shortly",
+            requester_message="Too many HLS segments are being prepared for this user; retry "
+            "shortly",
+        )
         self._remuxes: SingleFlight[str, None] = SingleFlight()
         self._written = 0
         self._plans: dict[VodRange, tuple[float, VodPlan]] = {}
@@ -133,9 +146,9 @@ class HlsService:
         number = 1 if file.kind == "init" else file.number
         cut = self._cut(plan, number, audio, facts)
         key = await asyncio.to_thread(self._key, cut)
-        await self._ensure(key, cut)
-        path = self.cache.init_path(key) if file.kind == "init" else self.cache.media_path(key)
-        return HlsReply(file=path)
+        name = self.cache.init_name(key) if file.kind == "init" else self.cache.media_name(key)
+        lease = await self._ensure(key, name, cut)
+        return HlsReply(file=lease.path, lease=lease)
 
     @staticmethod
     def _playlist(text: str) -> HlsReply:
@@ -174,23 +187,27 @@ class HlsService:
         except OSError:
             raise NotFound("Recording not found") from None
 
-    async def _ensure(self, key: str, cut: Cut) -> None:
-        """Make sure `key` is cached: reuse the file, join a remux under way, or start one."""
-        if not self._remuxes.running(key) and await asyncio.to_thread(
-            self.cache.lookup, self.cache.media_path(key)
-        ):
-            return
-        # Joins a remux another request started meanwhile, if any.
-        await self._remuxes.run(key, lambda: self._produce(key, cut))
+    async def _ensure(self, key: str, name: str, cut: Cut) -> Lease:
+        """The cached file `name` of `key`, pinned: reuse it, join a remux under way, or start
+        one."""
+        for _ in range(PIN_ATTEMPTS):
+            if not self._remuxes.running(key):
+                lease = self.cache.pin(name)
+                if lease is not None:
+                    return lease
+            # Joins a remux another request started meanwhile, if any.
+            await self._remuxes.run(key, lambda: self._produce(key, cut))
+            lease = self.cache.pin(name)
+            if lease is not None:
+                return lease
+        # Cut, then evicted before it could be pinned, each time: the cache is under pressure.
+        raise Busy("The HLS cache is too busy to keep this segment; retry shortly")
 
     async def _produce(self, key: str, cut: Cut) -> None:
-        try:
-            await asyncio.wait_for(self._slots.acquire(), timeout=self.queue_wait)
-        except TimeoutError:
-            raise Busy("Too many HLS segments are being prepared; retry shortly") from None
+        release = await self._slots.acquire()
         work = asyncio.ensure_future(asyncio.to_thread(self._remux_and_store, key, cut))
         # The slot is held until the thread really ends, even when we stop waiting for it.
-        work.add_done_callback(lambda _: self._slots.release())
+        work.add_done_callback(lambda _: release())
         try:
             await asyncio.wait_for(asyncio.shield(work), timeout=self.timeout)
         except TimeoutError:
@@ -205,5 +222,5 @@ class HlsService:
             raise NotFound(error.message) from None
         self.cache.store(key, init, media)
         self._written += 1
-        if self._written % PRUNE_EVERY == 0:
-            self.cache.prune()
+        if self._written % EXPIRE_EVERY == 0:
+            self.cache.expire(time.time())

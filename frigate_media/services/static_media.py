@@ -4,7 +4,8 @@ Who may read a file follows Frigate's `media_auth` rules, derived from the path:
 `<date>/<hour>/<camera>/...`; clips `<camera>-<event id>...`, `thumbs/<camera>/...`,
 `previews/<camera>/...`, `review/thumb-<camera>-...`; exports by their DB row. Roles limited
 to some cameras are refused anything that resolves to no camera they may see (an unknown
-camera, a multi-camera folder, an admin-only subtree such as `clips/faces`).
+camera, a multi-camera folder, an admin-only subtree such as `clips/faces`). Both the path asked
+for and the file's real path (symlinks resolved, which must stay under its root) must pass.
 """
 
 from __future__ import annotations
@@ -168,7 +169,14 @@ def _resolve(
     parts = safe_parts(relative)
     owner, camera = owner_of(root, parts, config)
     check_access(identity, owner, camera)
-    return _locate(paths, root, parts)
+    found = _locate(paths, root, parts)
+    if not identity.sees_all_cameras:
+        # A symlink names one camera and shows another's file: the file decides. Its own path
+        # under the root (symlinks resolved) must pass the same check.
+        real_parts = list(found.path.relative_to(root_dir(paths, root).resolve()).parts)
+        real_owner, real_camera = owner_of(root, real_parts, config)
+        check_access(identity, real_owner, real_camera)
+    return found
 
 
 async def static_file(

@@ -143,3 +143,23 @@ def test_terminate_reaps_a_process_whose_full_stdout_nobody_reads() -> None:
         await stderr.finish()
 
     asyncio.run(scenario())
+
+
+def test_streams_have_their_own_slots_so_short_jobs_run_while_streams_hold_theirs() -> None:
+    endless_stream = [*ENDLESS[:-3], "-f", "mpegts", "-"]
+
+    async def scenario() -> None:
+        jobs = runner(max_jobs=1, max_streams=1, queue_wait=0.2)
+        stream = jobs.stream(endless_stream, idle_timeout=5)
+        assert await anext(stream)  # the only stream slot is held while it streams
+        with pytest.raises(Busy) as caught:
+            await anext(jobs.stream(endless_stream))
+        assert "streaming" in caught.value.message
+        result = await jobs.run(
+            ["-f", "lavfi", "-i", "testsrc2=size=64x48:rate=1", "-frames:v", "1", "-f", "null", "-"]
+        )
+        assert result.ok  # the short-job slot was free all along
+        await stream.aclose()  # type: ignore[attr-defined]
+        assert jobs.running == 0
+
+    asyncio.run(scenario())

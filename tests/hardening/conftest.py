@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import socket
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -60,9 +62,9 @@ def world_config(world: World, override: dict[str, Any] | None = None) -> dict[s
     return deep_merge(base_config_dict(world.root), override or {})
 
 
-@pytest.fixture(scope="module")
-def world_server_factory(world: World) -> Iterator[Callable[..., RunningServer]]:
-    """Start real servers over the world (JWT secret fixed): factory(override) -> server."""
+def serve_world(world: World) -> Iterator[Callable[..., RunningServer]]:
+    """Start real servers over `world` (JWT secret fixed): factory(override) -> server; each
+    server's working directory is `server.log`'s parent."""
     servers: list[RunningServer] = []
     previous = os.environ.get("FRIGATE_JWT_SECRET")
     os.environ["FRIGATE_JWT_SECRET"] = SECRET
@@ -81,6 +83,88 @@ def world_server_factory(world: World) -> Iterator[Callable[..., RunningServer]]
         os.environ.pop("FRIGATE_JWT_SECRET", None)
     else:
         os.environ["FRIGATE_JWT_SECRET"] = previous
+
+
+@pytest.fixture(scope="module")
+def world_server_factory(world: World) -> Iterator[Callable[..., RunningServer]]:
+    """Start real servers over the world (JWT secret fixed): factory(override) -> server."""
+    yield from serve_world(world)
+
+
+@pytest.fixture(scope="module")
+def heavy_world(
+    tmp_path_factory: pytest.TempPathFactory, clip_factory: Callable[..., Path]
+) -> World:
+    """The world with 720p 25-fps recordings (~3.4 MB a segment, ~10 MB a 30-s clip): answers
+    big enough to fill a connection's buffers, and HLS segments sent in several chunks."""
+    clip = clip_factory(seconds=10, fps=25, width=1280, height=720, gop_seconds=1)
+    preview = clip_factory(seconds=60, fps=1, width=320, height=180, gop_seconds=10)
+    return build_world(tmp_path_factory.mktemp("heavy-world"), clip, preview)
+
+
+@pytest.fixture(scope="module")
+def heavy_server_factory(heavy_world: World) -> Iterator[Callable[..., RunningServer]]:
+    """Real servers over the heavy world: factory(override) -> server."""
+    yield from serve_world(heavy_world)
+
+
+class SlowReader:
+    """A raw HTTP client that reads the answer's head and a little of its body, then stops
+    reading while keeping the connection open (a stalled player, a paused download).
+
+    Its receive buffer is made small before connecting, so the server's buffers fill fast.
+    """
+
+    def __init__(
+        self,
+        server: RunningServer,
+        path: str,
+        headers: dict[str, str] | None = None,
+        receive_buffer: int = 4096,
+    ) -> None:
+        location = urlsplit(server.base_url)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        self.sock.settimeout(30)
+        self.sock.connect((location.hostname, location.port))
+        lines = [
+            f"GET {path} HTTP/1.1",
+            "Host: test",
+            *(f"{k}: {v}" for k, v in (headers or {}).items()),
+        ]
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        self.received = b""
+
+    def head(self) -> bytes:
+        """Read until the head (and a first piece of the body) has arrived; the head."""
+        while b"\r\n\r\n" not in self.received:
+            chunk = self.sock.recv(4096)
+            if not chunk:
+                break
+            self.received += chunk
+        return self.received.split(b"\r\n\r\n", 1)[0]
+
+    def body_so_far(self) -> bytes:
+        return self.received.split(b"\r\n\r\n", 1)[1] if b"\r\n\r\n" in self.received else b""
+
+    def read_to_end(self, timeout: float) -> bool:
+        """Read on until the server closes (True) or `timeout` passes with it still open."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.sock.settimeout(max(0.1, deadline - time.monotonic()))
+            try:
+                chunk = self.sock.recv(1 << 20)
+            except TimeoutError:
+                return False
+            except ConnectionResetError:
+                return True
+            if not chunk:
+                return True
+            self.received += chunk
+        return False
+
+    def close(self) -> None:
+        self.sock.close()
 
 
 def server_children(pid: int) -> list[tuple[int, str]]:

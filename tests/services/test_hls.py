@@ -14,7 +14,8 @@ from typing import Any
 import av
 import pytest
 
-from frigate_media.app import build_context
+from frigate_media.app import build_context, build_hls
+from frigate_media.bounded import BoundedDirectory
 from frigate_media.clock import FixedClock
 from frigate_media.config import FrigateConfig
 from frigate_media.errors import Busy, NotFound
@@ -25,7 +26,7 @@ from frigate_media.hls.codecs import audio_codec, avc_codec, hevc_codec
 from frigate_media.hls.facts import stream_facts
 from frigate_media.hls.remux import Cut, remux
 from frigate_media.services import hls as hls_service
-from frigate_media.services.hls import HlsFile, HlsService, parse_file_name
+from frigate_media.services.hls import HlsFile, is_segment_file, parse_file_name
 from frigate_media.services.recordings.vod_forms import VodRange
 from tests.support.hls import first_tfdt_seconds, record_clips, top_level_boxes
 from tests.support.media import run_ffmpeg
@@ -173,16 +174,28 @@ def test_the_cache_key_changes_with_the_recording_and_the_cut(tmp_path: Path) ->
     assert SegmentCache.key(cut) != key
 
 
-def test_pruning_removes_stale_files_then_the_least_recent_over_the_size(tmp_path: Path) -> None:
-    cache = SegmentCache(tmp_path, max_bytes=2500, max_age_seconds=3600)
+def test_expiry_removes_segments_unused_too_long_but_not_one_being_served(
+    tmp_path: Path,
+) -> None:
     now = time.time()
-    ages = {"stale": 7200, "old": 900, "middle": 600, "new": 300, "fresh": 1}
-    for name, age in ages.items():
-        path = tmp_path / f"{name}.m4s"
-        path.write_bytes(b"x" * 1000)
-        os.utime(path, (now - age, now - age))
-    assert cache.prune() == 3  # stale by age; then old and middle to get under 2500 bytes
-    assert sorted(p.stem for p in tmp_path.iterdir()) == ["fresh", "new"]
+    for name in ("stale", "served", "recent"):
+        (tmp_path / f"{name}.m4s").write_bytes(b"x" * 1000)
+    os.utime(tmp_path / "recent.m4s", (now - 60, now - 60))
+    for name in ("stale", "served"):
+        os.utime(tmp_path / f"{name}.m4s", (now - 7200, now - 7200))
+    moments = iter([now - 7200])  # the pin happened two hours ago; its response still runs
+    files = BoundedDirectory(
+        tmp_path, max_bytes=10_000, name="HLS", accepts=is_segment_file, clock=lambda: next(moments)
+    )
+    files.load()
+    cache = SegmentCache(files, max_age_seconds=3600)
+    lease = cache.pin("served.m4s")
+    assert lease is not None
+    assert cache.expire(now) == 1
+    assert sorted(p.stem for p in tmp_path.iterdir()) == ["recent", "served"]
+    lease.release()
+    assert cache.expire(now) == 1
+    assert sorted(p.stem for p in tmp_path.iterdir()) == ["recent"]
 
 
 @pytest.fixture
@@ -213,7 +226,7 @@ def test_concurrent_requests_for_one_segment_share_one_remux(
 
     monkeypatch.setattr(hls_service, "remux", counting)
     context = service_context()
-    service = HlsService(context)
+    service = build_hls(context)
     vod = VodRange("front", T0, T0 + 30)
 
     async def scenario() -> list[bytes]:
@@ -245,7 +258,7 @@ def test_beyond_the_job_limit_a_segment_request_is_busy_with_retry_after(
         return remux_module.remux(cut)
 
     monkeypatch.setattr(hls_service, "remux", blocking)
-    service = HlsService(service_context(hls_jobs=1, ffmpeg_queue_wait=0.2))
+    service = build_hls(service_context(hls_jobs=1, ffmpeg_queue_wait=0.2))
     vod = VodRange("front", T0, T0 + 30)
 
     async def scenario() -> None:

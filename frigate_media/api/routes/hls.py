@@ -46,6 +46,7 @@ async def _respond(hls: HlsService, vod: VodRange, file_name: str, request: Requ
             http_cache.HLS,
             media_type=media_type,
             chunk_size=SEGMENT_CHUNK_BYTES,
+            held=reply.lease,
         )
     return http_cache.respond(reply.body, media_type, http_cache.HLS)
 

@@ -40,6 +40,7 @@ async def mp4_response(
         http_cache.preview(growing=made.live, max_age=max_age),
         media_type=media_types.of_format("mp4"),
         headers=frigate_headers.preview_file(made.file_name, behind_frigate_nginx=behind),
+        held=made.lease,
     )
 
 

@@ -72,12 +72,20 @@ def gif_args(trims: Sequence[Trim], frames: bool, size: tuple[int, int] | None) 
 
 
 def mp4_args(
-    trims: Sequence[Trim], frames: bool, size: tuple[int, int] | None, target: Path | str
+    trims: Sequence[Trim],
+    frames: bool,
+    size: tuple[int, int] | None,
+    target: Path | str,
+    *,
+    max_bytes: int | None = None,
 ) -> list[str]:
-    """A faststart H.264 MP4 at `target`."""
+    """A faststart H.264 MP4 at `target`; with `max_bytes`, ffmpeg stops writing there (`-fs`:
+    the room reserved for it in the cache)."""
     inputs, graph = input_args(trims, frames, size)
     # libx264 with yuv420p needs even dimensions.
     graph = graph.replace("[out]", ",scale=trunc(iw/2)*2:trunc(ih/2)*2[out]")
     output = ["-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p"]
+    if max_bytes is not None:
+        output += ["-fs", str(max_bytes)]
     output += ["-movflags", "+faststart", "-f", "mp4", "-y", str(target)]
     return [*inputs, "-filter_complex", graph, "-map", "[out]", *output]

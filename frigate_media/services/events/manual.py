@@ -7,6 +7,7 @@ the row that says the event has a snapshot, and the annotated JPEG before the ro
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import math
 import random
@@ -25,7 +26,7 @@ from frigate_media.frames.processor import FrameProcessor
 from frigate_media.frames.yuv import to_bgr
 from frigate_media.services.events import files
 from frigate_media.services.events.records import EventRecord, checked_id, checked_label, find_event
-from frigate_media.services.events.snapshot_render import SnapshotSettings, render
+from frigate_media.services.events.snapshot_render import SnapshotSettings, finite_box, render
 from frigate_media.services.recordings.query import overlapping
 from frigate_media.storage.atomic import write_atomic
 from frigate_media.storage.models import Event
@@ -37,6 +38,10 @@ WEBP_QUALITY = 60
 DEFAULT_SIZE = (1280, 720)
 MAX_DURATION = 86400 * 7
 MAX_PRE_CAPTURE = 3600
+# `draw` is stored in the event's row and read by every client of the events API: bounded, and
+# JSON every reader can parse (no NaN or Infinity).
+MAX_DRAW_BOXES = 32
+MAX_DRAW_BYTES = 16 * 1024
 
 
 @dataclass
@@ -58,9 +63,46 @@ def _check_request(body: ManualEventRequest) -> None:
         raise BadRequest(f"duration must be between 1 and {MAX_DURATION} seconds, or null")
     if body.pre_capture is not None and not 0 <= body.pre_capture <= MAX_PRE_CAPTURE:
         raise BadRequest(f"pre_capture must be between 0 and {MAX_PRE_CAPTURE} seconds")
-    boxes = body.draw.get("boxes")
-    if boxes is not None and not isinstance(boxes, list):
+    check_draw(body.draw)
+
+
+def check_draw(draw: dict[str, Any]) -> None:
+    """400 unless `draw` is small, finite JSON whose boxes are [x, y, w, h] within the frame
+    (relative: 0 to 1), colours three numbers from 0 to 255 and scores finite numbers."""
+    try:
+        encoded = json.dumps(draw, allow_nan=False)
+    except ValueError:
+        raise BadRequest("draw must hold finite numbers only (no NaN or Infinity)") from None
+    if len(encoded) > MAX_DRAW_BYTES:
+        raise BadRequest(f"draw is too large (at most {MAX_DRAW_BYTES} bytes of JSON)")
+    boxes = draw.get("boxes")
+    if boxes is None:
+        return
+    if not isinstance(boxes, list):
         raise BadRequest("draw.boxes must be a list")
+    if len(boxes) > MAX_DRAW_BOXES:
+        raise BadRequest(f"draw.boxes may hold at most {MAX_DRAW_BOXES} boxes")
+    for entry in boxes:
+        if not isinstance(entry, dict):
+            raise BadRequest("each of draw.boxes must be an object")
+        box = entry.get("box")
+        if box is not None and not _numbers(box, 4, 0.0, 1.0):
+            raise BadRequest("draw box must be [x, y, w, h], each from 0 to 1 of the frame")
+        color = entry.get("color")
+        if color is not None and not _numbers(color, 3, 0.0, 255.0):
+            raise BadRequest("draw box color must be [r, g, b], each from 0 to 255")
+        score = entry.get("score")
+        if score is not None and not _numbers([score], 1, 0.0, 100.0):
+            raise BadRequest("draw box score must be a number from 0 to 100")
+
+
+def _numbers(value: Any, count: int, low: float, high: float) -> bool:
+    """`value` is a list of `count` numbers (not booleans), each within [low, high]."""
+    if not isinstance(value, list) or len(value) != count:
+        return False
+    return all(
+        isinstance(v, int | float) and not isinstance(v, bool) and low <= v <= high for v in value
+    )
 
 
 def _new_id(now: float) -> str:
@@ -72,14 +114,11 @@ def _first_box(camera: CameraConfig, draw: dict[str, Any]) -> tuple[int, int, in
     boxes = draw.get("boxes")
     if not isinstance(boxes, list) or not boxes or not isinstance(boxes[0], dict):
         return None
-    box = boxes[0].get("box")
-    if not isinstance(box, list) or len(box) != 4:
+    values = finite_box(boxes[0].get("box"))
+    if values is None:
         return None
+    x, y, w, h = values
     width, height = camera.detect.width or DEFAULT_SIZE[0], camera.detect.height or DEFAULT_SIZE[1]
-    try:
-        x, y, w, h = (float(v) for v in box)
-    except (TypeError, ValueError):
-        return None
     return (int(x * width), int(y * height), int((x + w) * width), int((y + h) * height))
 
 

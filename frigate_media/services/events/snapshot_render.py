@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +15,6 @@ Box = tuple[int, int, int, int]
 CROP_REGION = 300
 CROP_MULTIPLIER = 1.1
 OVERLAY_COLOR = (255, 0, 0)
-MAX_HEIGHT = 4320
 
 
 @dataclass(frozen=True)
@@ -52,14 +52,27 @@ def resolve_settings(
     )
 
 
-def relative_box(shape: tuple[int, ...], box: Any) -> Box | None:
-    """A relative [x, y, w, h] box in pixels of `shape`, clamped inside the frame."""
+def finite_box(box: Any) -> tuple[float, float, float, float] | None:
+    """A relative [x, y, w, h] as four finite floats clamped to [-1, 2] (a box far off the frame
+    is no bigger than the frame), or None when it is not one."""
     if not isinstance(box, list | tuple) or len(box) != 4:
         return None
     try:
-        x, y, w, h = (float(v) for v in box)
-    except (TypeError, ValueError):
+        values = [float(v) for v in box]
+    except (TypeError, ValueError, OverflowError):
         return None
+    if not all(math.isfinite(v) for v in values):
+        return None
+    x, y, w, h = (min(2.0, max(-1.0, v)) for v in values)
+    return x, y, w, h
+
+
+def relative_box(shape: tuple[int, ...], box: Any) -> Box | None:
+    """A relative [x, y, w, h] box in pixels of `shape`, clamped inside the frame."""
+    values = finite_box(box)
+    if values is None:
+        return None
+    x, y, w, h = values
     frame_h, frame_w = int(shape[0]), int(shape[1])
     x_min = max(0, min(frame_w - 1, int(x * frame_w)))
     y_min = max(0, min(frame_h - 1, int(y * frame_h)))
@@ -153,6 +166,7 @@ def render(
     quality apply to it.
     """
     frame = image.copy()
+    source_height = int(frame.shape[0])
     box = relative_box(frame.shape, event.data.get("box"))
     crop_box = box
     if crop_box is None:
@@ -166,7 +180,9 @@ def render(
         )
         frame = frame[y1:y2, x1:x2]
     if settings.height:
-        frame = imaging.resize_to_height(frame, min(settings.height, MAX_HEIGHT))
+        # At most the stored image's height, as latest.jpg caps at the frame's: a huge
+        # `height` must not make a huge image (Frigate upscales to any height).
+        frame = imaging.resize_to_height(frame, min(settings.height, source_height))
     if clean and settings.timestamp:
         frame = frame.copy()
         draw_timestamp(frame, event.snapshot_frame_time, style)

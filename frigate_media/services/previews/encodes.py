@@ -3,23 +3,28 @@
 One pipeline for both outputs (Frigate copies it four times): pick the sources, build one
 ffmpeg job, run it through the shared runner (its job limit answers 503 when full). Identical
 requests that arrive while an encode runs wait for that encode instead of starting another.
+MP4s are files in a byte-capped cache (`bounded.BoundedDirectory`): room for the expected size
+is reserved before ffmpeg writes (and ffmpeg may not write more), and the file being served is
+pinned until its response ends.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
-import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 from frigate_media import imaging
+from frigate_media.bounded import BoundedDirectory, Lease
+from frigate_media.config import FrigateConfig
 from frigate_media.context import AppContext
-from frigate_media.errors import MediaError, NotFound, UpstreamFailed
+from frigate_media.errors import Busy, MediaError, NotFound, UpstreamFailed
 from frigate_media.ffmpeg import concat
 from frigate_media.ffmpeg.args import previews as preview_args
 from frigate_media.ffmpeg.args.previews import FRAME_SECONDS
@@ -28,6 +33,7 @@ from frigate_media.services.previews.frames import PreviewFrame, list_frames
 from frigate_media.services.timeranges import time_range
 from frigate_media.singleflight import SingleFlight
 from frigate_media.storage.models import Previews
+from frigate_media.storage.paths import MediaPaths
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +41,16 @@ T = TypeVar("T")
 
 # Frigate's record cleanup removes cached preview MP4s after an hour; we do the same for ours.
 MP4_CACHE_SECONDS = 3600.0
+# Room reserved for an MP4 before it is encoded: its inputs' share times these factors, plus a
+# floor. On test media the H.264 output came to 0.35-0.62x the hourly previews' share and 0.6x
+# the WebP frames; an encode that still reaches its reservation (ffmpeg stops there) is made
+# once more with RETRY_FACTOR times the room.
+SEGMENT_SIZE_FACTOR = 3.0
+FRAME_SIZE_FACTOR = 1.0
+MIN_RESERVATION_BYTES = 256 * 1024
+RETRY_FACTOR = 8
+PIN_ATTEMPTS = 3
+TEMP_PREFIX = ".preview-"
 CLEANUP_EVERY_SECONDS = 60.0
 # A cached MP4 is complete (reusable) once it was written this long after its range ended.
 COMPLETE_AFTER_SECONDS = 5.0
@@ -92,17 +108,26 @@ class Mp4Preview:
     The file is never touched after it is written, so its (size, mtime) — what the ETag and
     Last-Modified are made of — stay the same for as long as the same bytes are served, and
     `live` depends only on whether those bytes are final (written after the range was over).
+    `lease` pins the file in the cache: whoever serves it releases it when done.
     """
 
     path: Path
     file_name: str
     live: bool
+    lease: Lease | None = None
+
+
+def is_preview_mp4(name: str) -> bool:
+    """A preview MP4 of ours (Frigate's cache names), the only files its cache owns."""
+    return name.startswith("preview_") and name.endswith(".mp4")
 
 
 @dataclass
 class PreviewJobs:
-    """Per-app state: encodes in flight by request key, and when the MP4 cache was last swept."""
+    """Per-app state: the MP4 files (a bounded directory, built by the composition root),
+    encodes in flight by request key, and when the MP4 cache was last swept."""
 
+    files: BoundedDirectory
     inflight: SingleFlight[tuple[Any, ...], Any] = field(default_factory=SingleFlight)
     last_cleanup: float = 0.0
 
@@ -260,12 +285,12 @@ def mp4_file_name(camera: str, start: float, end: float) -> str:
     return f"preview_{camera}_{start}-{end}.mp4"
 
 
-def mp4_directory(context: AppContext) -> Path:
+def mp4_directory(config: FrigateConfig, paths: MediaPaths) -> Path:
     """Behind Frigate's nginx the file must sit in the cache root (its /cache/ alias; standalone
     only, the config refuses it beside Frigate); else our scratch."""
-    if context.config.server.behind_frigate_nginx:
-        return context.paths.cache
-    return context.paths.preview_mp4s
+    if config.server.behind_frigate_nginx:
+        return paths.cache
+    return paths.preview_mp4s
 
 
 def _is_complete(stat: os.stat_result, end: float) -> bool:
@@ -289,23 +314,69 @@ def _reusable(path: Path, end: float, now: float) -> os.stat_result | None:
     return stat
 
 
-async def _encode_mp4(
-    context: AppContext, camera: str, start: float, end: float, target: Path
-) -> os.stat_result:
-    """Write the MP4 to `target` (via a temp file); return the stat of what was written."""
-    source = await select_sources(context, camera, start, end)
-    context.paths.preview_mp4s.mkdir(parents=True, exist_ok=True)
-    temp = context.paths.preview_mp4s / f".{secrets.token_hex(6)}.part.mp4"
+def expected_size(source: PreviewSource) -> int:
+    """The bytes to reserve for an MP4 of `source` (see SEGMENT_SIZE_FACTOR). Blocking."""
+    segments = 0.0
+    for segment in source.segments:
+        try:
+            size = os.path.getsize(segment.path)
+            duration = probe(segment.path).duration
+        except (MediaError, OSError):
+            continue
+        share = min(1.0, segment.duration / duration) if duration > 0 else 1.0
+        segments += size * share
+    frames = 0
+    for frame in source.frames:
+        with contextlib.suppress(OSError):
+            frames += frame.path.stat().st_size
+    estimate = segments * SEGMENT_SIZE_FACTOR + frames * FRAME_SIZE_FACTOR
+    return int(estimate) + MIN_RESERVATION_BYTES
+
+
+async def _encode_into(
+    context: AppContext, camera: str, source: PreviewSource, name: str, room: int
+) -> os.stat_result | None:
+    """Encode into reserved room and commit it as `name`; None when ffmpeg filled the room
+    (the output was cut short). Busy (503) when the cache cannot make the room."""
+    files = context.previews.files
+    reservation = await asyncio.to_thread(files.reserve, room)
     try:
-        args = preview_args.mp4_args(source.segments, bool(source.frames), source.size, temp)
+        temp = await asyncio.to_thread(reservation.temp_path, ".part")
+        args = preview_args.mp4_args(
+            source.segments, bool(source.frames), source.size, temp, max_bytes=room
+        )
         result = await context.ffmpeg.run(args, input_bytes=_playlist(source))
-        if not result.ok or not temp.exists() or temp.stat().st_size == 0:
+        written = await asyncio.to_thread(_stat_or_none, temp)
+        if not result.ok or written is None or written.st_size == 0:
             logger.error("preview mp4 for %s failed: %s", camera, result.stderr_tail)
             raise UpstreamFailed("Unable to create preview mp4")
-        written = temp.stat()  # the rename keeps the inode, so this is the target's stat
-        await asyncio.to_thread(os.replace, temp, target)
+        if written.st_size >= room:
+            logger.warning("preview mp4 for %s reached its %d reserved bytes", camera, room)
+            return None
+        await asyncio.to_thread(reservation.commit, temp, name)
+        return written  # the rename keeps the inode, so this is the target's stat
     finally:
-        temp.unlink(missing_ok=True)
+        await asyncio.to_thread(reservation.release)
+
+
+def _stat_or_none(path: Path) -> os.stat_result | None:
+    try:
+        return path.stat()
+    except OSError:
+        return None
+
+
+async def _encode_mp4(
+    context: AppContext, camera: str, start: float, end: float, name: str
+) -> os.stat_result:
+    """Write the MP4 as `name` in the cache; return the stat of what was written."""
+    source = await select_sources(context, camera, start, end)
+    room = await asyncio.to_thread(expected_size, source)
+    written = await _encode_into(context, camera, source, name, room)
+    if written is None:
+        written = await _encode_into(context, camera, source, name, room * RETRY_FACTOR)
+    if written is None:
+        raise UpstreamFailed("Unable to create preview mp4: it came out far larger than expected")
     return written
 
 
@@ -318,46 +389,39 @@ async def mp4(
     """A faststart H.264 MP4 of `camera` over [start, end], cached on disk for an hour.
 
     `live` (the short Cache-Control) only while the range is still being recorded, so every
-    request for one file gets the same validators and the same caching header.
+    request for one file gets the same validators and the same caching header. The answer's
+    `lease` pins the file: release it once the file has been sent.
     """
     time_range(start, end, context.config.limits.preview_mp4_max_seconds)
     await sweep_mp4_cache(context)
     name = mp4_file_name(camera, start, end)
-    target = mp4_directory(context) / name
-    stat = await asyncio.to_thread(_reusable, target, end, context.clock.now())
-    if stat is None:
+    files = context.previews.files
+    for _ in range(PIN_ATTEMPTS):
+        lease = files.pin(name)
+        if lease is not None:
+            stat = await asyncio.to_thread(_reusable, lease.path, end, context.clock.now())
+            if stat is not None:
+                return Mp4Preview(lease.path, name, live=not _is_complete(stat, end), lease=lease)
+            lease.release()
         key = ("mp4", camera, start, end)
         stat = await context.previews.shared(
-            key, lambda: _encode_mp4(context, camera, start, end, target)
+            key, lambda: _encode_mp4(context, camera, start, end, name)
         )
-    return Mp4Preview(target, name, live=not _is_complete(stat, end))
-
-
-def _sweep(directories: Sequence[Path], older_than: float) -> int:
-    removed = 0
-    for directory in directories:
-        try:
-            entries = list(os.scandir(directory))
-        except OSError:
-            continue
-        for entry in entries:
-            if not (entry.name.startswith("preview_") and entry.name.endswith(".mp4")):
-                continue
-            with contextlib.suppress(OSError):
-                if entry.is_file() and entry.stat().st_mtime < older_than:
-                    os.unlink(entry.path)
-                    removed += 1
-    return removed
+        lease = files.pin(name)
+        if lease is not None:
+            return Mp4Preview(lease.path, name, live=not _is_complete(stat, end), lease=lease)
+    # Encoded, then evicted before it could be pinned, each time: the cache is under pressure.
+    raise Busy("The preview cache is too busy to keep this preview; retry shortly")
 
 
 async def sweep_mp4_cache(context: AppContext, *, force: bool = False) -> int:
-    """Delete cached preview MP4s older than an hour (at most once a minute unless forced)."""
+    """Delete cached preview MP4s written over an hour ago (at most once a minute unless
+    forced); one being served stays until its response ends."""
     state = context.previews
     now = context.clock.now()
     if not force and now - state.last_cleanup < CLEANUP_EVERY_SECONDS:
         return 0
     state.last_cleanup = now
-    directories = [context.paths.preview_mp4s]
-    if context.config.server.behind_frigate_nginx:
-        directories.append(context.paths.cache)
-    return await asyncio.to_thread(_sweep, directories, now - MP4_CACHE_SECONDS)
+    return await asyncio.to_thread(
+        functools.partial(state.files.expire, written_before=now - MP4_CACHE_SECONDS)
+    )

@@ -143,6 +143,8 @@ async def grab_with_ffmpeg(
 ) -> FrameImage:
     """The ffmpeg path: the frame chosen from the file's frame times, then grabbed exactly."""
     seek, frame_time = await asyncio.to_thread(locate_frame, recording, moment)
+    if height is not None:  # never above the recording's own height, as latest.jpg
+        height = min(height, (await asyncio.to_thread(probe, recording.path)).height or height)
     result = await context.ffmpeg.run(
         grab_args(recording.path, seek, codec, height), timeout=GRAB_TIMEOUT_SECONDS
     )

@@ -275,6 +275,11 @@ def test_a_finished_mp4_is_reused_then_swept_after_an_hour(
         assert first.live is False and again.live is False
         assert isinstance(c.clock, FixedClock)
         c.clock.value = first.path.stat().st_mtime + encodes.MP4_CACHE_SECONDS + 1
+        # While a response still sends it, the file stays; once both are done, it goes.
+        assert await encodes.sweep_mp4_cache(c, force=True) == 0
+        for made in (first, again):
+            assert made.lease is not None
+            made.lease.release()
         removed = await encodes.sweep_mp4_cache(c, force=True)
         return first.path, first.path.exists(), removed
 
