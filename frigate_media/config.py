@@ -26,6 +26,7 @@ from frigate_media.errors import ConfigError
 CAMERA_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_-]+$")
 ROLE_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_]+$")
 ENV_PATTERN = re.compile(r"\{(FRIGATE_[A-Za-z0-9_]+)\}")
+SECRETS_DIR = Path("/run/secrets")  # Docker secrets, which Frigate also substitutes
 
 # Top-level URL segments our routes own; a camera with one of these names would be shadowed.
 RESERVED_CAMERA_NAMES = frozenset(
@@ -474,9 +475,26 @@ class FrigateConfig(_Model):
         return frozenset(cameras)
 
 
+def frigate_variables(secrets_dir: Path = SECRETS_DIR) -> dict[str, str]:
+    """What Frigate substitutes for `{FRIGATE_*}`: Docker secrets named `FRIGATE_*` (the file's
+    text, trailing whitespace dropped), overridden by environment variables of those names."""
+    found: dict[str, str] = {}
+    try:
+        names = sorted(p for p in secrets_dir.iterdir() if p.name.startswith("FRIGATE_"))
+    except OSError:
+        names = []
+    for path in names:
+        try:
+            found[path.name] = path.read_text().rstrip()
+        except (OSError, UnicodeDecodeError):
+            continue
+    found.update({k: v for k, v in os.environ.items() if k.startswith("FRIGATE_")})
+    return found
+
+
 def substitute_env(value: Any, environ: Mapping[str, str] | None = None) -> Any:
     """Replace `{FRIGATE_*}` placeholders in every string of the raw YAML tree."""
-    env = os.environ if environ is None else environ
+    env = frigate_variables() if environ is None else environ
     if isinstance(value, str):
 
         def _replace(match: re.Match[str]) -> str:

@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from frigate_media.config import demo_config, load_config, parse_config
+from frigate_media.config import (
+    demo_config,
+    frigate_variables,
+    load_config,
+    parse_config,
+    substitute_env,
+)
 from frigate_media.errors import ConfigError
 
 REAL_FRIGATE_CONFIG = """
@@ -340,3 +346,19 @@ def test_the_sample_index_and_the_caches_get_their_caps_from_the_config(tmp_path
     assert scratch.max_bytes == 32 * 1024 * 1024  # the index's share is set aside
     previews = build_preview_files(config, paths, scratch)
     assert previews.max_bytes == 16 * 1024 * 1024 and scratch.members == [previews]
+
+
+def test_docker_secrets_named_frigate_are_substituted_and_the_environment_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Frigate reads `{FRIGATE_*}` from /run/secrets too (an MQTT password as a secret)."""
+    (tmp_path / "FRIGATE_MQTT_PASSWORD").write_text("from-secret\n")
+    (tmp_path / "FRIGATE_RTSP_USER").write_text("secret-user")
+    (tmp_path / "OTHER").write_text("ignored")
+    monkeypatch.setenv("FRIGATE_RTSP_USER", "env-user")
+    found = frigate_variables(tmp_path)
+    assert found["FRIGATE_MQTT_PASSWORD"] == "from-secret"
+    assert found["FRIGATE_RTSP_USER"] == "env-user"
+    assert "OTHER" not in found
+    raw = {"mqtt": {"password": "{FRIGATE_MQTT_PASSWORD}"}}
+    assert substitute_env(raw, found) == {"mqtt": {"password": "from-secret"}}
