@@ -185,7 +185,9 @@ async def footprint_result(server: Server, settings: Settings) -> Result:
     result.notes.append(
         f"server {figures['server_rss_mib']:.0f} MiB + {figures['children']} children "
         f"({', '.join(figures['child_names']) or 'none'}) {figures['children_rss_mib']:.0f} MiB; "
-        f"open files: server {figures['server_fds']}, children {figures['children_fds']}"
+        f"open files: server {figures['server_fds']}, children {figures['children_fds']}; "
+        f"PSS (shared pages counted once): {figures['total_pss_mib']:.0f} MiB (server "
+        f"{figures['server_pss_mib']:.0f} + children {figures['children_pss_mib']:.0f})"
     )
     return result
 
