@@ -3,7 +3,8 @@
 `BENCH_QUICK=1` runs each scenario for a few seconds (RSS read after 30 s instead of 5 minutes).
 `BENCH_ONLY=clips` runs only the clip.mp4 and frame-at-a-time scenarios (issue 17): the
 reference, frigate-media, frigate-media on the ffmpeg path and with an empty sample index.
-`BENCH_ONLY=footprint` runs only the RSS and open files of the server with every camera live.
+`BENCH_ONLY=footprint` runs only the memory (PSS, RSS) and open files of the server with every
+camera live.
 """
 
 from __future__ import annotations
@@ -175,19 +176,22 @@ async def footprint_result(server: Server, settings: Settings) -> Result:
     uptime = time.monotonic() - server.started
     figures = footprint(server.process.pid)
     label = f"{uptime / 60:.1f} min" if uptime >= 60 else f"{uptime:.0f} s"
+    # Judged by PSS: RSS summed over processes counts the pages they share (the four decoders
+    # run one static ffmpeg binary, ~26 MiB of text each) once per process.
     result = Result(
-        scenario=f"RSS and open files, 4 cameras 1280x720 5 fps, after {label}",
-        server=server.name, metric="MiB RSS", value=figures["total_rss_mib"], repeats=1,
+        scenario=f"Memory (PSS) and open files, 4 cameras 1280x720 5 fps, after {label}",
+        server=server.name, metric="MiB PSS", value=figures["total_pss_mib"], repeats=1,
         target="≤ 400 MB", details=figures,
     )  # fmt: skip
     result.low = result.high = result.value
-    result.met = figures["total_rss_mib"] * 1.048576 <= 400
+    result.met = figures["total_pss_mib"] * 1.048576 <= 400
     result.notes.append(
-        f"server {figures['server_rss_mib']:.0f} MiB + {figures['children']} children "
-        f"({', '.join(figures['child_names']) or 'none'}) {figures['children_rss_mib']:.0f} MiB; "
-        f"open files: server {figures['server_fds']}, children {figures['children_fds']}; "
-        f"PSS (shared pages counted once): {figures['total_pss_mib']:.0f} MiB (server "
-        f"{figures['server_pss_mib']:.0f} + children {figures['children_pss_mib']:.0f})"
+        f"PSS server {figures['server_pss_mib']:.0f} MiB + {figures['children']} children "
+        f"({', '.join(figures['child_names']) or 'none'}) {figures['children_pss_mib']:.0f} MiB; "
+        f"RSS summed (shared pages counted per process): {figures['total_rss_mib']:.0f} MiB "
+        f"(server {figures['server_rss_mib']:.0f} + children "
+        f"{figures['children_rss_mib']:.0f}); open files: server {figures['server_fds']}, "
+        f"children {figures['children_fds']}"
     )
     return result
 
