@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 import yaml
 
-from benchmarks.servers import REPO_ROOT, _children, _rss_kib, free_port
+from benchmarks.servers import REPO_ROOT, _children, _rss_kib, free_port, pss_kib
 from tests.support.db import create_frigate_db
 from tests.support.rtsp import RtspSource
 
@@ -39,17 +39,6 @@ HEADERS = {"remote-user": "bench", "remote-role": "admin"}
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
-
-
-def pss_kib(pid: int) -> int:
-    """Proportional set size: shared pages (the ffmpeg binary's text) split among their users."""
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 def cmdline(pid: int) -> str:

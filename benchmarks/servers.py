@@ -199,6 +199,17 @@ def _rss_kib(pid: int) -> int:
     return 0
 
 
+def pss_kib(pid: int) -> int:
+    """Proportional set size: shared pages (the ffmpeg binary's text) split among their users."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def _open_files(pid: int) -> int:
     try:
         return len(os.listdir(f"/proc/{pid}/fd"))
@@ -207,9 +218,13 @@ def _open_files(pid: int) -> int:
 
 
 def footprint(pid: int) -> dict[str, Any]:
-    """RSS (MiB) and open file descriptors of a process and of all its descendants."""
+    """RSS and PSS (MiB) and open file descriptors of a process and of all its descendants.
+
+    RSS counts the pages the processes share (the four decoders run one static ffmpeg binary)
+    once per process; PSS splits them among their users, so it sums to the real footprint."""
     children = _children(pid)
     child_rss = sum(_rss_kib(child) for child in children)
+    child_pss = sum(pss_kib(child) for child in children)
     names = []
     for child in children:
         try:
@@ -220,6 +235,9 @@ def footprint(pid: int) -> dict[str, Any]:
         "server_rss_mib": _rss_kib(pid) / 1024,
         "children_rss_mib": child_rss / 1024,
         "total_rss_mib": (_rss_kib(pid) + child_rss) / 1024,
+        "server_pss_mib": pss_kib(pid) / 1024,
+        "children_pss_mib": child_pss / 1024,
+        "total_pss_mib": (pss_kib(pid) + child_pss) / 1024,
         "server_fds": _open_files(pid),
         "children_fds": sum(_open_files(child) for child in children),
         "children": len(children),

@@ -45,6 +45,7 @@ from frigate_media.frames.sources import detect_inputs, restream_sources
 from frigate_media.frames.tracked import TrackedObjects
 from frigate_media.mp4.index import SampleIndex
 from frigate_media.mp4.virtual import RecentClips
+from frigate_media.services.events.files import is_converted_clean_webp
 from frigate_media.services.events.manual import ManualEvents
 from frigate_media.services.events.unrecorded import NoMarks, UnrecordedMarks
 from frigate_media.services.hls import HlsService, is_segment_file
@@ -54,7 +55,7 @@ from frigate_media.services.previews.encodes import (
     is_preview_mp4,
     mp4_directory,
 )
-from frigate_media.services.recordings.clips import ClipCache
+from frigate_media.services.recordings.clips import ClipCache, is_clip_file
 from frigate_media.services.recordings.plus import PlusTokens
 from frigate_media.storage.db import open_database
 from frigate_media.storage.paths import MediaPaths
@@ -91,14 +92,31 @@ def build_scratch(config: FrigateConfig) -> ScratchBudget:
     """The total cap of our caches; the sample-table index bounds itself, so its cap is set
     aside from the total."""
     limits = config.limits
-    return ScratchBudget(mib(limits.scratch_mb) - mib(limits.sample_index_mb))
+    return ScratchBudget(
+        mib(limits.scratch_mb) - mib(limits.sample_index_mb), setting="limits.scratch_mb"
+    )
 
 
 def bounded_directory(
-    scratch: ScratchBudget, directory: Path, *, name: str, max_mb: float, **options: Any
+    config: FrigateConfig,
+    scratch: ScratchBudget,
+    directory: Path,
+    *,
+    name: str,
+    cap: str,
+    **options: Any,
 ) -> BoundedDirectory:
-    """One cache's directory under its cap and the scratch total, indexed from disk (blocking)."""
-    files = BoundedDirectory(directory, max_bytes=mib(max_mb), name=name, budget=scratch, **options)
+    """One cache's directory under its cap (`cap`: the `limits` key, in MiB) and the scratch
+    total, indexed from disk (blocking)."""
+    max_mb = float(getattr(config.limits, cap))
+    files = BoundedDirectory(
+        directory,
+        max_bytes=mib(max_mb),
+        name=name,
+        budget=scratch,
+        setting=f"limits.{cap}",
+        **options,
+    )
     files.load()
     return files
 
@@ -108,12 +126,36 @@ def build_preview_files(
 ) -> BoundedDirectory:
     """The preview MP4 cache: our scratch, or Frigate's cache root behind its nginx."""
     return bounded_directory(
+        config,
         scratch,
         mp4_directory(config, paths),
         name="preview",
-        max_mb=config.limits.preview_cache_mb,
+        cap="preview_cache_mb",
         accepts=is_preview_mp4,
         temp_prefix=PREVIEW_TEMP_PREFIX,
+    )
+
+
+def build_clip_cache(config: FrigateConfig, paths: MediaPaths, scratch: ScratchBudget) -> ClipCache:
+    """The ffmpeg fallback's faststart files for Range (in our scratch, `limits.clip_cache_mb`)."""
+    files = bounded_directory(
+        config, scratch, paths.clip_cache, name="clip", cap="clip_cache_mb", accepts=is_clip_file
+    )
+    return ClipCache(files)
+
+
+def build_clean_snapshots(
+    config: FrigateConfig, paths: MediaPaths, scratch: ScratchBudget
+) -> BoundedDirectory:
+    """Clean snapshots converted from legacy PNGs (in our scratch,
+    `limits.clean_snapshot_cache_mb`)."""
+    return bounded_directory(
+        config,
+        scratch,
+        paths.clean_snapshots,
+        name="clean snapshot",
+        cap="clean_snapshot_cache_mb",
+        accepts=is_converted_clean_webp,
     )
 
 
@@ -132,10 +174,11 @@ def build_sample_index(config: FrigateConfig, paths: MediaPaths) -> SampleIndex:
 def build_hls(context: AppContext) -> HlsService:
     """The HLS service and its segment cache (in our scratch, under `limits.hls_cache_mb`)."""
     files = bounded_directory(
+        context.config,
         context.scratch,
         context.paths.hls_cache,
         name="HLS",
-        max_mb=context.config.limits.hls_cache_mb,
+        cap="hls_cache_mb",
         accepts=is_segment_file,
     )
     return HlsService(context, files)
@@ -176,7 +219,8 @@ def build_context(
         # users, logouts (in our scratch), logins; beside Frigate: Frigate's identity headers
         auth=build_authenticator(config, secret, paths.auth_state, frigate_headers=read_only),
         previews=PreviewJobs(files=build_preview_files(config, paths, scratch)),
-        clips=ClipCache(paths.clip_cache, max_bytes=limits.clip_cache_mb * MIB),
+        clips=build_clip_cache(config, paths, scratch),
+        clean_snapshots=build_clean_snapshots(config, paths, scratch),
         samples=build_sample_index(config, paths),
         assembled=RecentClips(RECENT_CLIPS_BYTES),
         frame_threads=BoundedThreads(

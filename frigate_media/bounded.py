@@ -66,8 +66,9 @@ class CacheStats:
 class ScratchBudget:
     """The byte cap shared by several bounded directories (our whole scratch dir)."""
 
-    def __init__(self, max_bytes: int) -> None:
+    def __init__(self, max_bytes: int, *, setting: str | None = None) -> None:
         self.max_bytes = max_bytes
+        self.setting = setting  # the config key that sets it, named when it refuses a request
         self.lock = threading.RLock()
         self.members: list[BoundedDirectory] = []
 
@@ -153,7 +154,8 @@ class BoundedDirectory:
 
     `accepts` picks the directory's own files by name (a directory shared with others, such
     as Frigate's cache root for preview MP4s behind its nginx, holds files that are not ours);
-    temp files start with `temp_prefix` followed by `tmp-`.
+    temp files start with `temp_prefix` followed by `tmp-`. `setting` is the config key of the
+    cap, named when a request alone is larger than it.
     """
 
     def __init__(
@@ -165,11 +167,13 @@ class BoundedDirectory:
         budget: ScratchBudget | None = None,
         accepts: Callable[[str], bool] | None = None,
         temp_prefix: str = ".",
+        setting: str | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.directory = directory
         self.max_bytes = max_bytes
         self.name = name
+        self.setting = setting
         self.budget = budget
         self.accepts = accepts or (lambda _name: True)
         self.temp_prefix = temp_prefix
@@ -272,11 +276,12 @@ class BoundedDirectory:
         other writes leave no room now.
         """
         size = max(0, size)
-        limit = self._limit()
+        limit, setting = self._limit()
         if size > limit:
+            named = f", {setting}" if setting else ""
             raise Busy(
                 f"The request needs {size} bytes of the {self.name} cache, more than its cap "
-                f"({limit} bytes)",
+                f"({limit} bytes{named})",
                 retry_after=TOO_LARGE_RETRY_SECONDS,
             )
         with self._lock:
@@ -290,10 +295,11 @@ class BoundedDirectory:
             self._reserved += size
         return Reservation(self, size)
 
-    def _limit(self) -> int:
-        if self.budget is None:
-            return self.max_bytes
-        return min(self.max_bytes, self.budget.max_bytes)
+    def _limit(self) -> tuple[int, str | None]:
+        """The cap a single request must fit under, and the config key that sets it."""
+        if self.budget is None or self.max_bytes <= self.budget.max_bytes:
+            return self.max_bytes, self.setting
+        return self.budget.max_bytes, self.budget.setting
 
     def _commit(self, reservation: Reservation, temp: Path, name: str) -> Path:
         target = self.directory / name

@@ -278,6 +278,8 @@ class LimitsConfig(_Model):
     hls_cache_mb: float = Field(default=2048, gt=0)  # HLS segments
     hls_cache_hours: float = Field(default=24.0, gt=0)  # cached segments unused this long go
     preview_cache_mb: float = Field(default=1024, gt=0)  # preview.mp4 encodes
+    # clean snapshots converted from Frigate's legacy PNGs (a WebP is tens of KB)
+    clean_snapshot_cache_mb: float = Field(default=64, gt=0)
     sample_index_mb: float = Field(default=256, gt=0)  # the clip sample-table index (SQLite)
     sample_index_memory_mb: float = Field(default=64, gt=0)  # its parsed tables kept in memory
     max_body_bytes: int = Field(default=1_048_576, gt=0)  # any request body; beyond: 413
@@ -290,7 +292,7 @@ class LimitsConfig(_Model):
     # clip.mp4 assembled from the segments' sample tables (false: always the ffmpeg path)
     virtual_mp4: bool = True
     clip_index_hours: float = Field(default=24.0, ge=0)  # indexed in the background at start
-    clip_cache_mb: int = Field(default=2048, gt=0)  # the ffmpeg fallback's files for Range
+    clip_cache_mb: float = Field(default=2048, gt=0)  # the ffmpeg fallback's files for Range
     # recorded frames decoded in-process (false: always ffmpeg), at most this many at once
     frames_in_process: bool = True
     frame_decodes: int = Field(default=2, gt=0)

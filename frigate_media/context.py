@@ -75,7 +75,10 @@ class ClipBytes(Protocol):
 
 class ClipFiles(Protocol):
     """The ffmpeg fallback of clips (services/recordings/clips.ClipCache): faststart files for
-    Range requests, built once per set of cut points under a byte cap; fallbacks reported once."""
+    Range requests, built once per set of cut points in a `BoundedDirectory`; fallbacks
+    reported once."""
+
+    files: BoundedDirectory
 
     def first_report(self, camera: str, reason: str) -> bool: ...
 
@@ -160,6 +163,7 @@ class AppContext:
     auth: Authenticator
     previews: PreviewJobState
     clips: ClipFiles
+    clean_snapshots: BoundedDirectory  # clean WebPs converted from legacy PNGs
     samples: SampleTables
     assembled: RecentClips  # virtual MP4s assembled lately, by ETag
     frame_threads: BoundedThreads  # recorded frames decoded in-process

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import cv2
 import numpy as np
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import FRONT_ONLY, EventMedia
+from frigate_media import imaging
+from frigate_media.services.events.snapshots import CLEAN_WEBP_QUALITY
+from tests.api.conftest import FRONT_ONLY, PROXY_ROLES, EventMedia
 from tests.support.app import context_of
 from tests.support.images import bomb_png
+
+MIB = 1024 * 1024
 
 
 def decode(data: bytes) -> np.ndarray:
@@ -207,6 +214,56 @@ def test_legacy_png_is_converted_once_into_our_scratch_never_next_to_it(
     assert (kept / f"front-{event_id}-clean.webp").read_bytes() == response.content
     again = events_client.get(f"/api/events/{event_id}/snapshot-clean.webp")
     assert again.content == response.content
+
+
+def converted_size(png: Path) -> int:
+    """The bytes of a PNG's converted clean copy (what the service keeps)."""
+    image = imaging.decode(png.read_bytes())
+    assert image is not None
+    return len(imaging.encode(image, "webp", CLEAN_WEBP_QUALITY))
+
+
+def test_converted_clean_copies_stay_under_their_cap_least_recently_used_first(
+    client_factory: Callable[..., TestClient], event_media: EventMedia
+) -> None:
+    ids = [event_media.event("front", start=1_700_000_000.0 + 20 * n) for n in range(3)]
+    pngs = [event_media.snapshot("front", i, "png", width=320, height=180) for i in ids]
+    size = converted_size(pngs[0])
+    cap = int(2.5 * size)  # two copies fit, three do not
+    client = client_factory({**PROXY_ROLES, "limits": {"clean_snapshot_cache_mb": cap / MIB}})
+    kept = context_of(client).paths.clean_snapshots
+
+    def fetch(event_id: str) -> None:
+        response = client.get(f"/api/events/{event_id}/snapshot-clean.webp")
+        assert response.status_code == 200
+        assert decode(response.content).shape[:2] == (180, 320)
+        assert sum(p.stat().st_size for p in kept.iterdir()) <= cap
+
+    a, b, c = ids
+    fetch(a)
+    fetch(b)
+    fetch(a)  # served from its kept copy: now the most recently used
+    fetch(c)  # room for c: b goes
+    assert sorted(p.name for p in kept.iterdir()) == sorted(
+        [f"front-{a}-clean.webp", f"front-{c}-clean.webp"]
+    )
+    assert context_of(client).clean_snapshots.stats().bytes == 2 * size
+
+
+def test_a_converted_copy_larger_than_its_cap_is_served_and_not_kept(
+    client_factory: Callable[..., TestClient], event_media: EventMedia
+) -> None:
+    event_id = event_media.event("front")
+    png = event_media.snapshot("front", event_id, "png", width=320, height=180)
+    cap = converted_size(png) // 2
+    client = client_factory({**PROXY_ROLES, "limits": {"clean_snapshot_cache_mb": cap / MIB}})
+
+    response = client.get(f"/api/events/{event_id}/snapshot-clean.webp")
+
+    assert response.status_code == 200
+    assert decode(response.content).shape[:2] == (180, 320)
+    kept = context_of(client).paths.clean_snapshots
+    assert not kept.exists() or list(kept.iterdir()) == []
 
 
 def test_undecodable_png_is_400_and_writes_nothing(

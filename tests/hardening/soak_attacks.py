@@ -5,12 +5,17 @@ reading (clip.mp4 and MJPEG), ten-year playlists, big bodies, big headers and lo
 Each attack tallies the statuses it gets; a status outside the attack's expected set, or a
 stalled client the server keeps, is a failure. The body, header and login attacks need the
 request limits and the login throttle (issue 15 items 4-5); without them they are left out.
+
+`SOAK_CLIPS=ffmpeg` turns the virtual MP4 off (`limits.virtual_mp4: false`): every clip then
+takes the ffmpeg fallback, whose Range files are the one clip cache that writes to disk, so the
+Range attack runs against its cap.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import random
 import socket
 import threading
@@ -29,7 +34,7 @@ TEN_YEARS = 10 * 365 * 86400
 STALL_SECONDS = 10.0  # limits.stream_stall_seconds of the soak server
 ATTACKER = "soak-attacker"
 PASSWORD = "soak-password-not-secret"
-CAPS_MB = {"hls": 64.0, "preview": 32.0}  # limits.*_cache_mb of the soak server
+CAPS_MB = {"hls": 64.0, "preview": 32.0, "clips": 64.0}  # limits.*_cache_mb of the soak server
 SCRATCH_MB, SAMPLE_INDEX_MB = 256.0, 64.0
 
 
@@ -42,6 +47,11 @@ def request_limits_exist() -> bool:
     )
 
 
+def ffmpeg_clips() -> bool:
+    """Every clip through the ffmpeg fallback (`SOAK_CLIPS=ffmpeg`)."""
+    return os.environ.get("SOAK_CLIPS", "") == "ffmpeg"
+
+
 def config_override() -> dict[str, Any]:
     """What the attack soak adds to the demo: auth on (two users), the throttle, tight caps."""
     auth: dict[str, Any] = {"enabled": True, "hash_iterations": 100_000}
@@ -50,10 +60,12 @@ def config_override() -> dict[str, Any]:
     return {
         "auth": auth,
         "limits": {
+            "virtual_mp4": not ffmpeg_clips(),
             "stream_stall_seconds": STALL_SECONDS,
             "ffmpeg_queue_wait": 2,
             "hls_cache_mb": CAPS_MB["hls"],
             "preview_cache_mb": CAPS_MB["preview"],
+            "clip_cache_mb": CAPS_MB["clips"],
             "scratch_mb": SCRATCH_MB,
             "sample_index_mb": SAMPLE_INDEX_MB,
         },

@@ -31,11 +31,15 @@ def clean_png(paths: MediaPaths, camera: str, event_id: str) -> Path | None:
     return paths.clips / f"{camera}-{event_id}-clean.png" if _safe(camera, event_id) else None
 
 
-def converted_clean_webp(paths: MediaPaths, camera: str, event_id: str) -> Path | None:
-    """<scratch>/clean-snapshots/<camera>-<id>-clean.webp: a legacy PNG converted by us, kept in
-    our scratch (Frigate >= 0.17 converts on the fly and no longer writes the WebP back)."""
-    name = f"{camera}-{event_id}-clean.webp"
-    return paths.clean_snapshots / name if _safe(camera, event_id) else None
+def converted_clean_webp(camera: str, event_id: str) -> str | None:
+    """<camera>-<id>-clean.webp in <scratch>/clean-snapshots: a legacy PNG converted by us, kept
+    in our scratch (Frigate >= 0.17 converts on the fly and no longer writes the WebP back)."""
+    return f"{camera}-{event_id}-clean.webp" if _safe(camera, event_id) else None
+
+
+def is_converted_clean_webp(name: str) -> bool:
+    """A file of the converted clean snapshots' directory."""
+    return name.endswith("-clean.webp")
 
 
 def thumbnail_webp(paths: MediaPaths, camera: str, event_id: str) -> Path | None:

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 
 from frigate_media import imaging
 from frigate_media.auth.identity import Identity
+from frigate_media.bounded import BoundedDirectory
 from frigate_media.config import SnapshotsConfig, TimestampStyleConfig
 from frigate_media.context import AppContext
-from frigate_media.errors import BadRequest, NotFound
+from frigate_media.errors import BadRequest, Busy, NotFound
 from frigate_media.services.events import files
 from frigate_media.services.events.records import EventRecord, checked_id, find_event, load_event
 from frigate_media.services.events.snapshot_render import SnapshotSettings, render, resolve_settings
-from frigate_media.storage.atomic import write_atomic
 from frigate_media.storage.paths import MediaPaths
 
 logger = logging.getLogger(__name__)
@@ -169,14 +169,17 @@ async def _from_disk(
     return EventImage(data, ended=ended, frame_time=event.snapshot_frame_time)
 
 
-def stored_clean_webp(paths: MediaPaths, event: EventRecord) -> bytes | None:
-    """The clean WebP from disk, else a legacy PNG converted once and kept in our scratch (never
-    next to the PNG: Frigate's media is not ours to write). Blocking."""
+def stored_clean_webp(
+    paths: MediaPaths, converted: BoundedDirectory, event: EventRecord
+) -> bytes | None:
+    """The clean WebP from disk, else a legacy PNG converted once and kept in `converted` (our
+    scratch under its cap, never next to the PNG: Frigate's media is not ours to write).
+    Blocking."""
     data = files.read_bytes(files.clean_webp(paths, event.camera, event.id))
     if data is not None:
         return data
-    converted_path = files.converted_clean_webp(paths, event.camera, event.id)
-    data = files.read_bytes(converted_path)
+    name = files.converted_clean_webp(event.camera, event.id)
+    data = _read_kept(converted, name)
     if data is not None:
         return data
     png = files.read_bytes(files.clean_png(paths, event.camera, event.id))
@@ -189,12 +192,29 @@ def stored_clean_webp(paths: MediaPaths, event: EventRecord) -> bytes | None:
         data = imaging.encode(image, "webp", CLEAN_WEBP_QUALITY)
     except Exception:
         raise BadRequest("Unable to convert snapshot to webp") from None
-    if converted_path is not None:
-        try:
-            write_atomic(converted_path, data)
-        except OSError as error:
-            logger.warning("could not keep the converted clean copy of %s: %s", event.id, error)
+    if name is not None:
+        _keep(converted, name, data, event.id)
     return data
+
+
+def _read_kept(converted: BoundedDirectory, name: str | None) -> bytes | None:
+    """A converted copy kept earlier (now the most recently used), or None. Blocking."""
+    lease = converted.pin(name) if name is not None else None
+    if lease is None:
+        return None
+    try:
+        return files.read_bytes(lease.path)
+    finally:
+        lease.release()
+
+
+def _keep(converted: BoundedDirectory, name: str, data: bytes, event_id: str) -> None:
+    """Keep a converted copy, room made first; one that cannot be kept is still served. Blocking."""
+    try:
+        with converted.reserve(len(data)) as reservation:
+            reservation.write_bytes(name, data)
+    except (Busy, OSError) as error:
+        logger.warning("could not keep the converted clean copy of %s: %s", event_id, error)
 
 
 async def clean_snapshot(context: AppContext, identity: Identity, event_id: str) -> EventImage:
@@ -209,7 +229,7 @@ async def clean_snapshot(context: AppContext, identity: Identity, event_id: str)
             live = await asyncio.to_thread(tracked.get_clean_webp)
             if live is not None:
                 return EventImage(live, ended=False)
-    data = await asyncio.to_thread(stored_clean_webp, context.paths, event)
+    data = await asyncio.to_thread(stored_clean_webp, context.paths, context.clean_snapshots, event)
     if data is None:
         raise NotFound("Clean snapshot not available")
     return EventImage(data, ended=event.ended)

@@ -10,27 +10,27 @@ When the assembler cannot prove it handles the segments (`CannotAssemble`: a cod
 truncated segment, odd timescales, ...), or `limits.virtual_mp4` is off, ffmpeg concats them with
 stream copy, cut as the plan cuts: a plain GET gets a fragmented MP4 as ffmpeg writes it; a Range
 gets a faststart file built once per set of cut points (not per requested millisecond) under
-`paths.clip_cache` (our scratch). Those files are capped at `limits.clip_cache_mb`: a build
-reserves its upper-bound size first, unused files go least recently used first, a file being
-served is never removed, and a build that cannot fit is answered 503 with Retry-After.
+`paths.clip_cache` (our scratch). Those files are a `bounded.BoundedDirectory` under
+`limits.clip_cache_mb` and the scratch total: a build reserves its upper-bound size first,
+unused files go least recently used first, a file being served is pinned, and a build that
+cannot fit is answered 503 with Retry-After. What is the clip's own stays here: one build per
+set of cut points, the bound of a build, and the fallback reported once per camera and reason.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import hashlib
 import logging
 import os
 import threading
-import time
-from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from frigate_media.bounded import BoundedDirectory, Lease, Reservation
 from frigate_media.context import AppContext, ClipBytes, SampleTables
 from frigate_media.errors import BadRequest, Busy, NotFound, UpstreamFailed
 from frigate_media.ffmpeg import concat
@@ -52,7 +52,7 @@ FALLBACK_FORMAT = "ffmpeg-faststart-1"  # part of the fallback's content key
 # together. The margin covers the new box headers and wider chunk offsets.
 BUILD_MARGIN_BYTES = 64 * 1024
 BUILD_MARGIN_SHARE = 0.01
-FULL_RETRY_AFTER_SECONDS = 30
+PIN_ATTEMPTS = 3  # a clip evicted between its build and its pin is built again, this often
 READ_BYTES = 1024 * 1024
 
 
@@ -168,18 +168,11 @@ async def _primed(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
 # ---- the fallback's faststart files -----------------------------------------------------------
 
 
-@dataclass
-class _Entry:
-    size: int
-    used: float
-    readers: int = 0
-
-
 class CachedClip:
-    """A faststart file of the cache, held open: it stays in the cache until `close`."""
+    """A faststart file of the cache, open and pinned: it stays in the cache until `close`."""
 
-    def __init__(self, release: Callable[[], None], descriptor: int, size: int) -> None:
-        self._release = release
+    def __init__(self, lease: Lease, descriptor: int, size: int) -> None:
+        self._lease = lease
         self._descriptor = descriptor
         self._size = size
         self._closed = False
@@ -205,53 +198,34 @@ class CachedClip:
                 return
             self._closed = True
         os.close(self._descriptor)
-        self._release()
+        self._lease.release()
+
+
+def _open_sized(path: Path) -> tuple[int, int]:
+    """(descriptor, size) of a file opened for reading. Blocking."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        return descriptor, os.fstat(descriptor).st_size
+    except OSError:
+        os.close(descriptor)
+        raise
+
+
+def is_clip_file(name: str) -> bool:
+    """A built clip of the cache directory: `<content key>.mp4`."""
+    return name.endswith(".mp4")
 
 
 class ClipCache:
-    """The ffmpeg path's per-app state: faststart files for Range (one build per key however
-    many ask, at most `max_bytes` on disk) and the fallbacks already reported."""
+    """The ffmpeg path's per-app state: faststart files for Range in a `BoundedDirectory` (its
+    cap, eviction and pins are the directory's), one build per key however many ask, and the
+    fallbacks already reported."""
 
-    def __init__(
-        self, directory: Path, *, max_bytes: int, clock: Callable[[], float] = time.time
-    ) -> None:
-        self.directory = directory
-        self.max_bytes = max_bytes
-        self.clock = clock
-        self._entries: OrderedDict[str, _Entry] = OrderedDict()  # least recently used first
-        self._reserved = 0  # bytes promised to builds under way
-        self._lock = threading.Lock()  # readers let go from the response's thread
+    def __init__(self, files: BoundedDirectory) -> None:
+        self.files = files
         self._builds: SingleFlight[str, None] = SingleFlight()
         self._reported: set[tuple[str, str]] = set()
-        self._adopt()
-
-    def _adopt(self) -> None:
-        """Take over the files a previous run left (oldest use first); drop partial builds."""
-        try:
-            found = list(os.scandir(self.directory))
-        except FileNotFoundError:
-            return
-        files = []
-        for entry in found:
-            try:
-                if entry.name.endswith(".mp4") and entry.is_file():
-                    stat = entry.stat()
-                    files.append((stat.st_mtime, entry.name[:-4], stat.st_size))
-                else:
-                    os.unlink(entry.path)
-            except OSError:
-                continue
-        for used, key, size in sorted(files):
-            self._entries[key] = _Entry(size, used)
-
-    @property
-    def bytes_used(self) -> int:
-        """Bytes on disk plus bytes promised to builds under way."""
-        with self._lock:
-            return sum(entry.size for entry in self._entries.values()) + self._reserved
-
-    def path_for(self, key: str) -> Path:
-        return self.directory / f"{key}.mp4"
+        self._lock = threading.Lock()
 
     def first_report(self, camera: str, reason: str) -> bool:
         """True the first time a fallback of `camera` for `reason` is reported."""
@@ -265,82 +239,39 @@ class ClipCache:
         self, context: AppContext, key: str, script: bytes, expected_bytes: int
     ) -> ClipBytes:
         """The file of `key`, built first when missing, held open until the caller closes it."""
-        for _ in range(3):
-            held = await self._hold(key)
+        name = f"{key}.mp4"
+        for _ in range(PIN_ATTEMPTS):
+            if not self._builds.running(key):
+                held = await self._hold(name)
+                if held is not None:
+                    return held
+            # Joins the build another request started meanwhile, if any.
+            await self._builds.run(key, lambda: self._build(context, name, script, expected_bytes))
+            held = await self._hold(name)
             if held is not None:
                 return held
-            await self._builds.run(key, lambda: self._build(context, key, script, expected_bytes))
         # Built, then evicted each time before this caller could hold it: the cache is too busy.
-        raise Busy(
-            "The clip cache is full; try again shortly", retry_after=FULL_RETRY_AFTER_SECONDS
-        )
+        raise Busy("The clip cache is too busy to keep this clip; try again shortly")
 
-    async def _hold(self, key: str) -> CachedClip | None:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return None
-            entry.readers += 1
-            entry.used = self.clock()
-            self._entries.move_to_end(key)
-        release = functools.partial(self._let_go, key)
-        try:
-            descriptor = await asyncio.to_thread(os.open, self.path_for(key), os.O_RDONLY)
-        except OSError:
-            release()
-            with self._lock:  # removed behind our back: forget it, so it is built again
-                gone = self._entries.get(key)
-                if gone is not None and gone.readers == 0:
-                    del self._entries[key]
+    async def _hold(self, name: str) -> CachedClip | None:
+        lease = self.files.pin(name)
+        if lease is None:
             return None
-        return CachedClip(release, descriptor, entry.size)
-
-    def _let_go(self, key: str) -> None:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None:
-                entry.readers -= 1
-                entry.used = self.clock()
-
-    def _reserve(self, expected: int) -> list[Path]:
-        """Promise `expected` bytes to a build; the unused files that must go to make room.
-
-        Busy (503) when the build alone exceeds the cap, or when the files being served and
-        the builds under way leave no room for it now.
-        """
-        if expected > self.max_bytes:
-            raise Busy(
-                f"The clip needs up to {expected // 2**20} MiB, more than the clip cache holds "
-                "(limits.clip_cache_mb); ask for a shorter range",
-                retry_after=FULL_RETRY_AFTER_SECONDS,
-            )
-        now = self.clock()
-        doomed: list[Path] = []
-        with self._lock:
-            total = sum(entry.size for entry in self._entries.values()) + self._reserved
-            for key, entry in list(self._entries.items()):
-                stale = now - entry.used > CACHE_MAX_AGE_SECONDS
-                if entry.readers or not (stale or total + expected > self.max_bytes):
-                    continue
-                del self._entries[key]
-                total -= entry.size
-                doomed.append(self.path_for(key))
-            if total + expected > self.max_bytes:
-                raise Busy(
-                    "The clip cache is full of clips being served; try again shortly",
-                    retry_after=FULL_RETRY_AFTER_SECONDS,
-                )
-            self._reserved += expected
-        return doomed
-
-    async def _build(self, context: AppContext, key: str, script: bytes, expected: int) -> None:
-        doomed = self._reserve(expected)
-        target = self.path_for(key)
-        partial = self.directory / f"{key}.{os.getpid()}.part"
-        size: int | None = None
         try:
-            await asyncio.to_thread(_remove_all, doomed)
-            await asyncio.to_thread(self.directory.mkdir, parents=True, exist_ok=True)
+            descriptor, size = await asyncio.to_thread(_open_sized, lease.path)
+        except OSError:  # removed behind our back: built again, its entry replaced
+            lease.release()
+            return None
+        return CachedClip(lease, descriptor, size)
+
+    async def _build(self, context: AppContext, name: str, script: bytes, expected: int) -> None:
+        """ffmpeg writes into `expected` reserved bytes; the file is then kept as `name`."""
+        files = self.files
+        stale = files.clock() - CACHE_MAX_AGE_SECONDS
+        await asyncio.to_thread(functools.partial(files.expire, unused_before=stale))
+        reservation = await asyncio.to_thread(files.reserve, expected)
+        try:
+            partial = await asyncio.to_thread(reservation.temp_path, ".part")
             result = await context.ffmpeg.run(
                 concat_args(str(partial), fragmented=False),
                 input_bytes=script,
@@ -349,25 +280,17 @@ class ClipCache:
             if not result.ok:
                 logger.error("clip build failed: %s", result.stderr_tail)
                 raise UpstreamFailed("Unable to build the clip")
-            built = (await asyncio.to_thread(os.stat, partial)).st_size
-            await asyncio.to_thread(os.replace, partial, target)
-            size = built
+            await asyncio.to_thread(_keep, reservation, partial, name, expected)
         finally:
-            with self._lock:
-                self._reserved -= expected
-                if size is not None:
-                    self._entries[key] = _Entry(size, self.clock())
-            if size is None:
-                with contextlib.suppress(FileNotFoundError):
-                    await asyncio.to_thread(os.unlink, partial)
-        if size is not None and size > expected:
-            logger.warning("clip build %s: %d bytes, past its bound of %d", key, size, expected)
+            await asyncio.to_thread(reservation.release)
 
 
-def _remove_all(paths: list[Path]) -> None:
-    for path in paths:
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
+def _keep(reservation: Reservation, partial: Path, name: str, expected: int) -> None:
+    """Commit a built clip (past its bound it needs room for the rest, see `Reservation`)."""
+    size = partial.stat().st_size
+    if size > expected:
+        logger.warning("clip build %s: %d bytes, past its bound of %d", name, size, expected)
+    reservation.commit(partial, name)
 
 
 # ---- the clip of a range ----------------------------------------------------------------------

@@ -47,12 +47,24 @@ def clip_files(context: AppContext) -> dict[str, int]:
     return {path.name: path.stat().st_size for path in directory.iterdir()}
 
 
-@pytest.fixture
-def capped(client_factory: Callable[..., TestClient], segments: list[Path]) -> TestClient:
-    """ffmpeg for every clip, its Range files capped at 1 MiB."""
+CAPS = {
+    # its own cap
+    "clip cap": {"clip_cache_mb": CAP_MB},
+    # the scratch total (less the sample index's share set aside in it) is the tighter one
+    "scratch total": {"clip_cache_mb": 1000, "scratch_mb": 1 + CAP_MB, "sample_index_mb": 1},
+}
+
+
+@pytest.fixture(params=list(CAPS))
+def capped(
+    request: pytest.FixtureRequest,
+    client_factory: Callable[..., TestClient],
+    segments: list[Path],
+) -> TestClient:
+    """ffmpeg for every clip, its Range files capped at 1 MiB (by its cap or the total)."""
     one = sum(path.stat().st_size for path in segments[:SPAN])
     assert one + bound(segments[:SPAN]) <= CAP_MB * MIB < 2 * one + bound(segments[:SPAN])
-    limits = {"virtual_mp4": False, "clip_cache_mb": CAP_MB}
+    limits = {"virtual_mp4": False, **CAPS[request.param]}
     return client_factory({"limits": limits}, clock=FixedClock(NOW))
 
 
@@ -75,23 +87,33 @@ def test_the_cache_stays_under_its_cap_dropping_the_least_recently_used(
     c = ranged(capped, 2)
     assert set(clip_files(context)) == {f"{a}.mp4", f"{c}.mp4"}
     assert sum(clip_files(context).values()) <= CAP_MB * MIB
-    assert isinstance(context.clips, ClipCache)
-    assert context.clips.bytes_used <= CAP_MB * MIB
+    held = context.clips.files.stats()
+    assert held.bytes + held.reserved <= CAP_MB * MIB
+    assert context.scratch.used() <= CAP_MB * MIB
 
 
+@pytest.mark.parametrize(
+    ("limits", "setting"),
+    [
+        ({"clip_cache_mb": 1}, "limits.clip_cache_mb"),
+        ({"scratch_mb": 2, "sample_index_mb": 1}, "limits.scratch_mb"),
+    ],
+    ids=["clip cap", "scratch total"],
+)
 def test_a_build_larger_than_the_cache_is_503_with_retry_after_and_writes_nothing(
-    client_factory: Callable[..., TestClient], segments: list[Path]
+    limits: dict[str, float],
+    setting: str,
+    client_factory: Callable[..., TestClient],
+    segments: list[Path],
 ) -> None:
-    client = client_factory(
-        {"limits": {"virtual_mp4": False, "clip_cache_mb": 1}}, clock=FixedClock(NOW)
-    )
+    client = client_factory({"limits": {"virtual_mp4": False, **limits}}, clock=FixedClock(NOW))
     assert bound(segments) > MIB
     url = f"/api/front/start/{T0}/end/{T0 + 10 * len(segments)}/clip.mp4"
     response = client.get(url, headers={"range": "bytes=0-"})
     assert response.status_code == 503
     assert int(response.headers["retry-after"]) > 0
     assert response.json()["success"] is False
-    assert "limits.clip_cache_mb" in response.json()["message"]
+    assert setting in response.json()["message"]  # the key to raise
     assert not (context_of(client).paths.clip_cache).exists() or not clip_files(context_of(client))
     # A plain GET needs no file: it is still streamed.
     assert client.get(url).status_code == 200
@@ -132,20 +154,26 @@ def test_a_file_being_served_is_never_evicted(
 
 
 def test_leftovers_of_a_previous_run_are_adopted_and_partial_builds_dropped(
-    tmp_path: Path,
+    config_factory: Callable[..., FrigateConfig], frigate_db: Path
 ) -> None:
-    directory = tmp_path / "clips"
-    directory.mkdir()
+    config = config_factory({"limits": {"clip_cache_mb": 8192 / MIB}})  # 8 KiB
+    directory = MediaPaths.from_config(config).clip_cache
+    directory.mkdir(parents=True)
     (directory / "old.mp4").write_bytes(b"x" * 1000)
     (directory / "new.mp4").write_bytes(b"y" * 2000)
-    (directory / "half.1234.part").write_bytes(b"z" * 500)
+    (directory / ".tmp-0123.part").write_bytes(b"z" * 500)  # a build cut short by a crash
     os.utime(directory / "old.mp4", (1, 1))
-    cache = ClipCache(directory, max_bytes=10_000)
-    assert cache.bytes_used == 3000
-    assert sorted(p.name for p in directory.iterdir()) == ["new.mp4", "old.mp4"]
-    # The least recently used goes first when room is needed.
-    doomed = cache._reserve(8_000)
-    assert [path.name for path in doomed] == ["old.mp4"]
+    context = build_context(config)
+    try:
+        files = context.clips.files
+        assert files.stats().bytes == 3000
+        assert context.scratch.used() == 3000  # counted in the scratch total too
+        assert sorted(p.name for p in directory.iterdir()) == ["new.mp4", "old.mp4"]
+        # The least recently used goes first when room is needed.
+        with files.reserve(6000):
+            assert sorted(p.name for p in directory.iterdir()) == ["new.mp4"]
+    finally:
+        asyncio.run(context.stop())
 
 
 def test_the_cache_directory_comes_from_the_scratch_of_the_paths(
@@ -155,6 +183,6 @@ def test_the_cache_directory_comes_from_the_scratch_of_the_paths(
     context = build_context(config)
     try:
         assert isinstance(context.clips, ClipCache)
-        assert context.clips.directory == MediaPaths.from_config(config).clip_cache
+        assert context.clips.files.directory == MediaPaths.from_config(config).clip_cache
     finally:
         asyncio.run(context.stop())
