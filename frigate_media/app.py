@@ -21,6 +21,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI
 
 from frigate_media import __version__
@@ -319,6 +320,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Sync dependencies run on anyio's worker threads, whose backend anyio imports on first
+        # use: do it now, not on the event loop while the first request waits.
+        await anyio.to_thread.run_sync(lambda: None)
         await context.start()
         try:
             yield

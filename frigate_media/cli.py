@@ -39,6 +39,7 @@ def _writable_config(args: argparse.Namespace, command: str) -> FrigateConfig:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from frigate_media.api.route_table import build_route_contexts
     from frigate_media.app import create_app
     from frigate_media.serving import serve
 
@@ -48,6 +49,7 @@ def _serve(args: argparse.Namespace) -> int:
     if args.port:
         config.server.port = args.port
     app = create_app(config)
+    build_route_contexts(app)  # not on the first requests' time
     host, port = config.server.host, config.server.port
     shown_host = f"[{host}]" if ":" in host else host
     print(f"frigate-media {__version__} using {source}", flush=True)

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fastapi import APIRouter, Depends, FastAPI
+from fastapi.routing import iter_route_contexts
 
 from frigate_media.api.deps import get_identity
 from frigate_media.api.routes import (
@@ -75,3 +76,14 @@ def mount_routes(app: FastAPI, prefix: str, table: Sequence[Mounted] | None = No
             prefix=prefix if entry.under_prefix else "",
             dependencies=None if entry.public else protected,
         )
+
+
+def build_route_contexts(app: FastAPI) -> None:
+    """Build every route's dependencies and parameter models now, before serving (blocking).
+
+    FastAPI builds an included router's routes on the first request that reaches them, on the
+    event loop: tens of milliseconds for that request and everyone waiting behind it. Walking
+    the route contexts builds them all, into the same cache the matching uses.
+    """
+    for _route in iter_route_contexts(app.routes):
+        pass

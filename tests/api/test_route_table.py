@@ -12,12 +12,20 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import fastapi.routing
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import RouteContext, iter_route_contexts
+from fastapi.testclient import TestClient
 
-from frigate_media.api.route_table import Mounted, mount_routes, route_table
+from frigate_media.api.route_table import (
+    Mounted,
+    build_route_contexts,
+    mount_routes,
+    route_table,
+)
 from frigate_media.api.routes import events, hls, labels, live, system, vod
 from frigate_media.app import create_app
 from frigate_media.config import FrigateConfig
@@ -94,3 +102,24 @@ def test_a_catch_all_moved_before_specific_routes_is_caught() -> None:
         "-> /api/{camera_name}/{label}/thumbnail.jpg"
     ) in problems
     assert any(p.startswith("GET /api/vod/x1/x1/x1/x1/master.m3u8:") for p in problems)
+
+
+def test_routes_built_before_serving_are_not_built_again_by_the_first_requests(
+    config_factory: Callable[..., FrigateConfig], frigate_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = create_app(config_factory(), background=False)
+    build_route_contexts(app)
+    builds: list[str] = []
+    original = fastapi.routing.get_dependant
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        builds.append(getattr(kwargs.get("call"), "__name__", "?"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(fastapi.routing, "get_dependant", counting)
+    with TestClient(app) as client:
+        assert client.get("/api/version").status_code == 200
+        assert client.get("/api/front/latest.jpg").status_code in (200, 404)
+        assert client.get("/api/events/nope/thumbnail.jpg").status_code == 404
+        assert client.get("/vod/front/start/1/end/2/index.m3u8").status_code in (200, 404)
+    assert builds == []
