@@ -27,6 +27,8 @@ from frigate_media.clock import FixedClock
 from frigate_media.config import FrigateConfig, parse_config
 from frigate_media.frames import preview_frames
 from frigate_media.frames.state import Frame
+from frigate_media.services import static_media
+from frigate_media.services.static_media import Owner
 from tests.conftest import RunningServer
 from tests.support.app import context_of, frames_of
 from tests.support.db import insert, insert_event
@@ -443,3 +445,14 @@ def test_an_ended_events_snapshot_is_rendered_from_its_clean_webp(
     image = decode(response.content)
     assert image.shape[0] == 40
     assert image.max() > 0
+
+
+@pytest.mark.parametrize("subtree", ["faces", "genai-requests", "preview_restart_cache"])
+def test_frigates_admin_only_clip_folders_are_never_read_as_a_camera_file(
+    tmp_path: Path, subtree: str
+) -> None:
+    """Frigate names these folders before it reads `<camera>-...` flat names, so a camera named
+    `genai` does not make `/clips/genai-requests` that camera's file (test_clip_admin_only_subtrees)."""
+    config = frigate_like(tmp_path, cameras={"front_door": CAMERA, "genai": CAMERA})
+    assert static_media.clip_owner([subtree], config) == (Owner.ADMIN_ONLY, None)
+    assert static_media.clip_owner([subtree, "x", "0.webp"], config) == (Owner.ADMIN_ONLY, None)
