@@ -4,8 +4,9 @@ Who may read a file follows Frigate's `media_auth` rules, derived from the path:
 `<date>/<hour>/<camera>/...`; clips `<camera>-<event id>...`, `thumbs/<camera>/...`,
 `previews/<camera>/...`, `review/thumb-<camera>-...`; exports by their DB row. Roles limited
 to some cameras are refused anything that resolves to no camera they may see (an unknown
-camera, a multi-camera folder, an admin-only subtree such as `clips/faces`). Both the path asked
-for and the file's real path (symlinks resolved, which must stay under its root) must pass.
+camera, a multi-camera folder, an admin-only subtree such as `clips/faces` or
+`clips/genai-requests`). Both the path asked for and the file's real path (symlinks resolved,
+which must stay under its root) must pass.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from frigate_media.storage.paths import MediaPaths
 
 MAX_PATH_CHARS = 1024
 ROOTS = ("recordings", "clips", "exports")
+# Folders of clips/ that are Frigate's alone, named before any `<camera>-...` file name is read
+# (a camera called `genai` must not own `clips/genai-requests`).
+ADMIN_ONLY_CLIPS = ("faces", "genai-requests", "preview_restart_cache")
 
 
 class Owner(Enum):
@@ -86,7 +90,7 @@ def clip_owner(parts: list[str], config: FrigateConfig) -> tuple[Owner, str | No
             camera = _camera_by_prefix(parts[1].removeprefix("thumb-"), config)
             return (Owner.CAMERA, camera) if camera else (Owner.UNKNOWN, None)
         return Owner.MULTI_CAMERA, None
-    if first == "faces" or (len(parts) >= 2 and parts[1] in ("train", "dataset")):
+    if first in ADMIN_ONLY_CLIPS or (len(parts) >= 2 and parts[1] in ("train", "dataset")):
         return Owner.ADMIN_ONLY, None
     if len(parts) == 1:
         camera = _camera_by_prefix(first, config)

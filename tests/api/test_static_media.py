@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from frigate_media.services import static_media
 from frigate_media.services.static_media import Owner
 from tests.conftest import RunningServer
 from tests.support.db import insert
+from tests.support.rawhttp import raw_get
 from tests.support.recordings import FRONT_ONLY, PROXY, T0, record_segments
 
 SEGMENT = "2024-06-21/20/front/00.00.mp4"
@@ -188,16 +188,6 @@ def test_raw_dot_segments_over_real_http_are_403(
     # Decoded once, a double-encoded dot is a plain name (Frigate lets nginx 404 it).
     status, answer = raw_get(port, "/clips/%252e%252e/%252e%252e/secret.txt")
     assert status == 404 and b"outside" not in answer
-
-
-def raw_get(port: int, raw: str) -> tuple[int, bytes]:
-    """GET `raw` byte for byte (no client clean-up of dot segments): (status, whole answer)."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(f"GET {raw} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
-        answer = b""
-        while chunk := sock.recv(65536):
-            answer += chunk
-    return int(answer.split(b" ", 2)[1]), answer
 
 
 @pytest.mark.parametrize("relative", ["..", "a/../b", "./a", "a/.", "x/y/.."])
