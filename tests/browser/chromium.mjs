@@ -49,3 +49,18 @@ export async function pollUntil(page, read, done, timeoutMs) {
   }
   return state;
 }
+
+// The page's <video id="v"> as the players report it, with what the page's script put in
+// window.report. Runs in the browser (Playwright sends its source), so it closes over nothing.
+export function videoState() {
+  const v = document.getElementById("v");
+  return {
+    currentTime: v.currentTime,
+    duration: v.duration,
+    readyState: v.readyState,
+    videoWidth: v.videoWidth,
+    videoHeight: v.videoHeight,
+    mediaError: v.error ? v.error.message || String(v.error.code) : null,
+    ...window.report,
+  };
+}

@@ -2,7 +2,7 @@
 // Usage: node play_hls.mjs <master.m3u8 URL> <min currentTime> <timeout ms>
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { pollUntil, withPage } from "./chromium.mjs";
+import { pollUntil, videoState, withPage } from "./chromium.mjs";
 
 const [url, minTime = "3", timeoutMs = "45000"] = process.argv.slice(2);
 const require = createRequire(import.meta.url);
@@ -48,18 +48,7 @@ try {
       await page.goto(pageUrl);
       const state = await pollUntil(
         page,
-        () => {
-          const v = document.getElementById("v");
-          return {
-            currentTime: v.currentTime,
-            duration: v.duration,
-            readyState: v.readyState,
-            videoWidth: v.videoWidth,
-            videoHeight: v.videoHeight,
-            mediaError: v.error ? v.error.message || String(v.error.code) : null,
-            ...window.report,
-          };
-        },
+        videoState,
         (state) => state.currentTime > Number(minTime) || state.fatal || state.mediaError,
         timeoutMs,
       );

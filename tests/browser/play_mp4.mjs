@@ -1,7 +1,7 @@
 // Headless Debian Chromium plays an MP4 URL in a <video src>, seeks to a moment, plays on from
 // there; prints one JSON line with what the video did and the Range requests Chromium sent.
 // Usage: node play_mp4.mjs <clip.mp4 URL> <seek to, seconds> <timeout ms>
-import { pollUntil, withPage } from "./chromium.mjs";
+import { pollUntil, videoState, withPage } from "./chromium.mjs";
 
 const [url, seekTo = "30", timeoutMs = "45000"] = process.argv.slice(2);
 const origin = new URL(url).origin;
@@ -43,17 +43,7 @@ try {
       const played = (state) => state.seeked !== null && state.currentTime > state.seeked + 1.0;
       const state = await pollUntil(
         page,
-        () => {
-          const v = document.getElementById("v");
-          return {
-            currentTime: v.currentTime,
-            readyState: v.readyState,
-            videoWidth: v.videoWidth,
-            videoHeight: v.videoHeight,
-            mediaError: v.error ? v.error.message || String(v.error.code) : null,
-            ...window.report,
-          };
-        },
+        videoState,
         (state) => played(state) || state.mediaError,
         timeoutMs,
       );
