@@ -22,6 +22,7 @@ from frigate_media.config import FrigateConfig, parse_config
 from frigate_media.ffmpeg.runner import Ffmpeg
 from tests.support.db import create_frigate_db
 from tests.support.media import ClipSpec, make_clip
+from tests.support.processes import stop_process
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -178,12 +179,7 @@ def start_server(
 
 
 def stop_server(server: RunningServer) -> None:
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait()
+    stop_process(server.process, timeout=15)
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.conftest import REPO_ROOT, free_port
+from tests.support.processes import stop_process
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 INCLUDES = REPO_ROOT / "docker" / "frigate-media-nginx"
@@ -146,9 +147,4 @@ def start_nginx(
 
 def stop_nginx(nginx: RunningNginx) -> None:
     """SIGTERM is nginx's fast shutdown; the master reaps its worker before exiting."""
-    nginx.process.terminate()
-    try:
-        nginx.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        nginx.process.kill()
-        nginx.process.wait()
+    stop_process(nginx.process, timeout=10)

@@ -35,6 +35,7 @@ from frigate_media.config import demo_config
 from tests.conftest import deep_merge, free_port
 from tests.hardening import soak_attacks
 from tests.hardening.conftest import ffmpeg_children
+from tests.support.processes import stop_process
 
 SAMPLE_EVERY = 10.0
 GROWTH_LIMIT = 0.10
@@ -245,11 +246,7 @@ def main() -> int:
         print("FAIL: " + "; ".join(failures) if failures else "PASS")
         return 1 if failures else 0
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_process(server, timeout=15)
         log.close()
 
 

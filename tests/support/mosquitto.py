@@ -12,6 +12,7 @@ from pathlib import Path
 from paho.mqtt import publish
 
 from tests.conftest import free_port
+from tests.support.processes import stop_process
 
 MOSQUITTO = "/usr/sbin/mosquitto"
 
@@ -61,13 +62,8 @@ class Broker:
         raise RuntimeError("mosquitto did not start listening")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        if self.process is not None:
+            stop_process(self.process, timeout=10)
         self.process = None
 
     def publish(self, topic: str, payload: bytes, *, retain: bool = False) -> None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.support.media import ffmpeg_binary
+from tests.support.processes import stop_process
 
 TRACK = "trackID=0"
 # Cheap to make and to decode (tests); benchmarks pass a camera-like encode instead.
@@ -127,13 +128,8 @@ class RtspSource:
 
     def stop(self) -> None:
         self._stopping.set()
-        if self._encoder is not None and self._encoder.poll() is None:
-            self._encoder.terminate()
-            try:
-                self._encoder.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._encoder.kill()
-                self._encoder.wait()
+        if self._encoder is not None:
+            stop_process(self._encoder, timeout=10)
         for sock in (self._listener, self._rtp, self._rtcp):
             with contextlib.suppress(OSError):
                 sock.close()
